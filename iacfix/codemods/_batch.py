@@ -1,0 +1,85 @@
+"""One libcst traversal that drives every selected rule (instead of one traversal per rule)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable, Sequence
+
+import libcst as cst
+
+from iacfix.codemods._context import FileContext
+from iacfix.codemods._rule import Rule
+
+_BASE = cst.CSTTransformer
+
+
+class RuleCrash(Exception):
+    """A rule raised while visiting; carries the rule so the engine can drop just that one."""
+
+    def __init__(self, rule: type[Rule], error: BaseException) -> None:
+        super().__init__(f"{rule.CODE}: {type(error).__name__}: {error}")
+        self.rule = rule
+        self.error = error
+
+
+def _hooks(rules: Sequence[Rule], prefix: str) -> dict[str, list[Callable[..., object]]]:
+    table: dict[str, list[Callable[..., object]]] = defaultdict(list)
+    for rule in rules:
+        for name in dir(type(rule)):
+            if not name.startswith(prefix):
+                continue
+            method = getattr(type(rule), name)
+            if callable(method) and method is not getattr(_BASE, name, None):
+                table[name[len(prefix):]].append(getattr(rule, name))
+    return dict(table)
+
+
+class BatchTransformer(cst.CSTTransformer):
+    """Dispatches each node to the rules that handle its type, chaining `leave_*` results.
+
+    `visit_*` return values are ignored: children are always visited, since another rule may
+    want them. A `leave_*` that changes the node's type ends the chain for that node.
+    """
+
+    def __init__(self, rules: Sequence[Rule], context: FileContext) -> None:
+        super().__init__()
+        self._rules = rules
+        self._context = context
+        self._visit = _hooks(rules, "visit_")
+        self._leave = _hooks(rules, "leave_")
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node).__name__
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._context.statement_stack.append(node)
+        for hook in self._visit.get(kind, ()):
+            _call(hook, node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> object:
+        kind = type(original_node).__name__
+        node: object = updated_node
+        for hook in self._leave.get(kind, ()):
+            node = _call(hook, original_node, node)
+            if type(node) is not type(original_node):
+                break
+        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._context.statement_stack.pop()
+        return node
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        for hook in self._visit.get(f"{type(node).__name__}_{attribute}", ()):
+            _call(hook, node)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        for hook in self._leave.get(f"{type(original_node).__name__}_{attribute}", ()):
+            _call(hook, original_node)
+
+
+def _call(hook: Callable[..., object], *args: object) -> object:
+    try:
+        return hook(*args)
+    except RuleCrash:
+        raise
+    except Exception as error:  # the engine boundary: one rule's bug must not sink the file
+        raise RuleCrash(type(hook.__self__), error) from error  # type: ignore[attr-defined]

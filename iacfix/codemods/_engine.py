@@ -1,0 +1,369 @@
+"""Parse each file once, run the selected rules in one traversal, verify the result.
+
+The engine never prints, exits or writes: it returns a `FileResult` per file (or Markdown
+answer) and leaves output to the caller.
+
+Per file:
+1. Decode (PEP 263 / BOM aware). A cheap text pre-check asks each rule whether it can fire;
+   a file no rule wants is only syntax-checked with `ast` and never reaches libcst.
+2. Parse once with libcst; compute metadata only when an active rule declares a dependency,
+   positions only when there are findings or suppression comments.
+3. Run every active rule in one `BatchTransformer` pass.
+4. Parse the output again. Output that does not parse is refused: the rules are re-run one by
+   one to name the culprit, whose change is dropped. A pass that changed something is followed
+   by another (at most `MAX_PASSES`), so fixing the output again changes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from iacfix.codemods import ALL_RULES
+from iacfix.codemods._batch import BatchTransformer, RuleCrash
+from iacfix.codemods._context import FileContext, Project, find_suppressions
+from iacfix.codemods._rule import Finding, PendingFinding, Rule
+from iacfix.settings import Settings
+
+MAX_PASSES = 3
+
+
+@dataclass(frozen=True)
+class FileError:
+    """Why a file could not be processed; `line`/`column` are 1-based when known."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def format(self, path: str) -> str:
+        where = f"{path}:{self.line}:{self.column}" if self.line is not None else path
+        return f"{where}: error: {self.message}"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    old: bytes
+    new: bytes
+    findings: tuple[Finding, ...] = ()
+    error: FileError | None = None
+    internal_errors: tuple[str, ...] = ()
+    encoding: str = "utf-8"
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.new != self.old
+
+    @property
+    def unfixed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.fixed)
+
+
+def select_rules(settings: Settings) -> tuple[type[Rule], ...]:
+    return tuple(rule for rule in ALL_RULES if settings.selects(rule.CODE, rule.NAME))
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding of Python source bytes; raises `ValueError` with a clear reason."""
+    if b"\0" in data:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise ValueError(f"cannot decode: {error.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise ValueError(f"cannot decode as {encoding}: {error}") from None
+    if encoding == "utf-8-sig" and text.startswith(codecs.BOM_UTF8.decode("utf-8")):
+        text = text[1:]
+    return text, encoding
+
+
+def fix_source(
+    data: bytes | str,
+    path: str = "<stdin>",
+    settings: Settings | None = None,
+    *,
+    rules: Sequence[type[Rule]] | None = None,
+    project: Project | None = None,
+    virtual_name: str | None = None,
+    module: cst.Module | None = None,
+) -> FileResult:
+    """Fix one source text. `rules` defaults to those the settings select."""
+    settings = settings or Settings()
+    rules = select_rules(settings) if rules is None else rules
+    old = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        text, encoding = decode(old)
+    except ValueError as error:
+        return FileResult(path, old, old, error=FileError(str(error)))
+    return _Fixer(path, old, text, encoding, settings, rules, project, virtual_name).run(module)
+
+
+def collect_project(
+    sources: Iterable[tuple[str, bytes, str | None]], settings: Settings
+) -> tuple[Project, dict[str, cst.Module]]:
+    """Run the `collect` hooks of rules that look across files; returns the facts and the
+    modules parsed for it, so the fix phase does not parse them again."""
+    rules = [rule for rule in select_rules(settings) if rule.COLLECTS]
+    paths = []
+    project = Project()
+    parsed: dict[str, cst.Module] = {}
+    for path, data, virtual_name in sources:
+        paths.append(path)
+        if not rules:
+            continue
+        try:
+            text, _ = decode(data)
+        except ValueError:
+            continue
+        context = FileContext(path, text, settings, project, virtual_name=virtual_name)
+        wanting = [rule for rule in rules if rule.wants(text, context)]
+        if not wanting:
+            continue
+        try:
+            module = parsed[path] = cst.parse_module(data)
+        except (cst.ParserSyntaxError, RecursionError):
+            continue
+        for rule in wanting:
+            fact = rule.collect(module, context)
+            if fact is not None:
+                project.facts[rule.CODE].append(fact)
+    project.paths = tuple(paths)
+    return project, parsed
+
+
+class _Fixer:
+    def __init__(
+        self,
+        path: str,
+        old: bytes,
+        text: str,
+        encoding: str,
+        settings: Settings,
+        rules: Sequence[type[Rule]],
+        project: Project | None,
+        virtual_name: str | None,
+    ) -> None:
+        self.path = path
+        self.old = old
+        self.text = text
+        self.encoding = encoding
+        self.settings = settings
+        self.rules = tuple(rules)
+        self.project = project or Project()
+        self.virtual_name = virtual_name
+        self.internal: list[str] = []
+        self.broken: set[type[Rule]] = set()
+
+    def run(self, module: cst.Module | None) -> FileResult:
+        findings: list[Finding] = []
+        data, text = self.old, self.text
+        original_compiles: bool | None = None
+        for number in range(MAX_PASSES):
+            context = self._context(text)
+            active = [r for r in self.rules if r not in self.broken and r.wants(text, context)]
+            if not active and number == 0:
+                return self._unparsed_check(text)
+            if not active:
+                break
+            if module is None:
+                try:
+                    module = cst.parse_module(data)
+                except cst.ParserSyntaxError as error:
+                    return self._error(error.message.splitlines()[0] if error.message else "syntax error",
+                                       error.raw_line, error.raw_column + 1)
+                except RecursionError:
+                    return self._error("too deeply nested for the parser")
+            outcome = self._pass(module, active, context)
+            if outcome is None:
+                return self._error("too deeply nested to rewrite safely")
+            new_module, pending = outcome
+            findings.extend(self._place(module, context, pending, first=number == 0, earlier=findings))
+            new_data = new_module.bytes
+            if new_data == data:
+                break
+            if original_compiles is None:
+                original_compiles = _compiles(text)
+            verified = self._verify(new_data, original_compiles)
+            if verified is None:
+                # Name the rule whose change does not parse, drop it, redo this pass without it.
+                self._find_culprit(module, active, original_compiles)
+                findings = [f for f in findings if _rule_of(f) not in self.broken]
+                continue
+            module, data = verified, new_data
+            text = decode(new_data)[0]
+        findings.sort()
+        return FileResult(self.path, self.old, data, tuple(findings), None, tuple(self.internal), self.encoding)
+
+    def _context(self, text: str) -> FileContext:
+        return FileContext(self.path, text, self.settings, self.project, virtual_name=self.virtual_name,
+                           suppressions=find_suppressions(text))
+
+    def _pass(
+        self, module: cst.Module, rules: list[type[Rule]], context: FileContext
+    ) -> tuple[cst.Module, list[PendingFinding]] | None:
+        while rules:
+            context.pending = []
+            context.statement_stack = []
+            instances = [rule(context) for rule in rules]
+            try:
+                self._resolve_metadata(module, instances, context)
+                new_module = module.visit(BatchTransformer(instances, context))
+            except RuleCrash as crash:
+                self.broken.add(crash.rule)
+                self.internal.append(f"internal error in {crash.rule.CODE} "
+                                     f"({type(crash.error).__name__}: {crash.error})")
+                rules = [rule for rule in rules if rule is not crash.rule]
+                continue
+            except RecursionError:
+                return None
+            assert isinstance(new_module, cst.Module)
+            return new_module, context.pending
+        return module, []
+
+    @staticmethod
+    def _resolve_metadata(module: cst.Module, rules: list[Rule], context: FileContext) -> None:
+        providers = {dep for rule in rules for dep in rule.get_inherited_dependencies()}
+        if context.suppressions:
+            providers.add(PositionProvider)
+        if not providers:
+            return
+        # The module was parsed for this run only, so skipping libcst's defensive deep copy is safe
+        # and keeps node identity, which position look-ups for findings rely on.
+        metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers)
+        for rule in rules:
+            rule.metadata = metadata  # type: ignore[misc]
+        if PositionProvider in metadata:
+            context.positions = metadata[PositionProvider]  # type: ignore[assignment]
+
+    def _place(
+        self,
+        module: cst.Module,
+        context: FileContext,
+        pending: list[PendingFinding],
+        *,
+        first: bool,
+        earlier: list[Finding],
+    ) -> list[Finding]:
+        if not pending:
+            return []
+        positions = context.positions
+        if positions is None and any(p.node is not None for p in pending):
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        seen = {(f.code, f.message) for f in earlier if not f.fixed}
+        placed = []
+        for item in pending:
+            if item.line is not None:
+                line, column = item.line, item.column or 0
+            else:
+                where = positions.get(item.node) if positions is not None and item.node is not None else None
+                line, column = (where.start.line, where.start.column) if where else (1, 0)
+            rule = item.rule
+            # A later pass only adds what the first did not already say (positions there refer to
+            # the intermediate text, so an unfixed finding seen before would be counted twice).
+            if not first and not item.fixed and (rule.CODE, item.message) in seen:
+                continue
+            placed.append(Finding(self.path, line, column + 1, rule.CODE, rule.NAME, rule.SEVERITY,
+                                  item.message, item.fix_safety, item.fixed))
+        return placed
+
+    @staticmethod
+    def _verify(new_data: bytes, original_compiles: bool) -> cst.Module | None:
+        try:
+            module = cst.parse_module(new_data)
+        except (cst.ParserSyntaxError, RecursionError):
+            return None
+        if original_compiles and not _compiles(module.code):
+            return None
+        return module
+
+    def _find_culprit(self, module: cst.Module, rules: list[type[Rule]], original_compiles: bool) -> None:
+        for rule in rules:
+            context = self._context(module.code)
+            outcome = self._pass(module, [rule], context)
+            if outcome is None or self._verify(outcome[0].bytes, original_compiles) is None:
+                self.broken.add(rule)
+                self.internal.append(f"internal error in {rule.CODE} (its rewrite does not parse; change dropped)")
+        if not self.broken.intersection(rules):
+            # Each rule alone is fine but together they are not: keep the file as it was.
+            self.broken.update(rules)
+            self.internal.append("internal error: rules " + ", ".join(r.CODE for r in rules)
+                                 + " produce code that does not parse when combined; changes dropped")
+
+    def _unparsed_check(self, text: str) -> FileResult:
+        if self.settings.check_syntax:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ast.parse(text)
+            except SyntaxError:
+                # `ast` follows the running Python's grammar; libcst has the final word.
+                try:
+                    cst.parse_module(self.old)
+                except cst.ParserSyntaxError as error:
+                    return self._error(error.message.splitlines()[0] if error.message else "syntax error",
+                                       error.raw_line, error.raw_column + 1)
+                except RecursionError:
+                    return self._error("too deeply nested for the parser")
+            except (RecursionError, MemoryError, ValueError):
+                pass
+        return FileResult(self.path, self.old, self.old, encoding=self.encoding)
+
+    def _error(self, message: str, line: int | None = None, column: int | None = None) -> FileResult:
+        return FileResult(self.path, self.old, self.old, error=FileError("cannot parse: " + message, line, column),
+                          encoding=self.encoding)
+
+
+def _rule_of(finding: Finding) -> type[Rule] | None:
+    return next((rule for rule in ALL_RULES if rule.CODE == finding.code), None)
+
+
+def _compiles(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<iacfix>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[FileResult]:
+    """Fix every file under `paths` (read from disk, nothing written), in a stable order.
+
+    Rules that look across files (`COLLECTS`) first see every file; then each file is fixed,
+    reusing the tree parsed for that look so no file is parsed twice.
+    """
+    from iacfix.codemods._files import discover, read
+
+    settings = settings or Settings()
+    rules = select_rules(settings)
+    results: list[FileResult] = []
+    sources = []
+    for path, problem in discover(paths):
+        if problem:
+            results.append(FileResult(path, b"", b"", error=FileError(problem)))
+            continue
+        source = read(path)
+        if source.error:
+            results.append(FileResult(path, b"", b"", error=FileError(source.error)))
+        else:
+            sources.append(source)
+    project, parsed = collect_project(((s.path, s.data, None) for s in sources), settings)
+    for source in sources:
+        results.append(fix_source(source.data, source.path, settings, rules=rules, project=project,
+                                  module=parsed.pop(source.path, None)))
+    results.sort(key=lambda result: result.path)
+    return results

@@ -1,0 +1,110 @@
+"""Finding files, reading them, and writing results back without ever losing a byte."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+DEFAULT_EXCLUDE = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "cdk.out", "cdktf.out", ".gen",
+     "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", "build", "dist"}
+)
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to process, or the reason it cannot be (`error`)."""
+
+    path: str
+    data: bytes = b""
+    error: str | None = None
+
+
+def discover(paths: Sequence[str], exclude: frozenset[str] = DEFAULT_EXCLUDE) -> Iterator[tuple[str, str | None]]:
+    """Yield `(path, error)` for every file to process, in a stable order, each file once.
+
+    Directories are walked for `*.py`; files named explicitly are taken whatever their suffix.
+    Symlinked directories are not followed (no loops), and a file reached twice is yielded once.
+    """
+    seen: set[str] = set()
+
+    def once(path: str) -> bool:
+        key = os.path.realpath(path)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    for raw in paths:
+        path = os.path.normpath(raw) if raw not in ("", ".") else "."
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path, onerror=None):
+                dirs[:] = sorted(d for d in dirs if d not in exclude and not os.path.islink(os.path.join(root, d)))
+                for name in sorted(files):
+                    if name.endswith(PYTHON_SUFFIXES):
+                        full = os.path.join(root, name)
+                        if os.path.isfile(full) and once(full):
+                            yield full, None
+        elif os.path.exists(path):
+            if once(path):
+                yield path, None
+        elif os.path.islink(path):
+            yield path, "broken symbolic link"
+        else:
+            yield path, "no such file or directory"
+
+
+def read(path: str) -> Source:
+    try:
+        with open(path, "rb") as handle:
+            return Source(path, handle.read())
+    except FileNotFoundError:
+        return Source(path, error="no such file or directory (removed during the run?)")
+    except IsADirectoryError:
+        return Source(path, error="is a directory")
+    except PermissionError:
+        return Source(path, error="permission denied")
+    except OSError as error:
+        return Source(path, error=f"cannot read: {error.strerror or error}")
+
+
+class ChangedOnDisk(Exception):
+    """The file no longer holds the bytes it was read with: someone else saved it meanwhile."""
+
+
+def write_atomic(path: str, data: bytes, expected: bytes) -> None:
+    """Replace `path` with `data` atomically, keeping its mode; refuse if it changed since read.
+
+    The new bytes go to a temporary file in the same folder, which then replaces the original in
+    one `os.replace`: a reader (or an interrupted run) sees the old bytes or the new, never a mix.
+    """
+    target = Path(path)
+    info = target.stat()
+    if not os.access(path, os.W_OK):
+        raise PermissionError(f"{path} is read-only")
+    folder = target.parent
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, removed on any failure
+        "wb", dir=folder, prefix=f".{target.name}.", suffix=".iacfix-tmp", delete=False
+    )
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, stat.S_IMODE(info.st_mode))
+        with contextlib.suppress(OSError):
+            os.chown(handle.name, info.st_uid, info.st_gid)
+        with open(path, "rb") as current:
+            if current.read() != expected:
+                raise ChangedOnDisk(path)
+        os.replace(handle.name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise

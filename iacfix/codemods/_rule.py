@@ -1,0 +1,157 @@
+"""Rule base class, impact levels, fix safety and findings."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from iacfix.codemods._context import FileContext
+
+
+class Severity(enum.Enum):
+    """Impact level, in the QA failure analyses' terms."""
+
+    CRITICAL = "Critical"
+    HIGH = "High"
+    MEDIUM = "Medium"
+    LOW = "Low"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
+
+
+class FixSafety(enum.Enum):
+    """SAFE fixes apply by default, UNSAFE ones only with --unsafe-fixes, NONE is report only."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    NONE = "none"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One defect at one place. `fixed` says whether its fix is in the result."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    name: str = field(compare=False)
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    fix_safety: FixSafety = field(compare=False)
+    fixed: bool = field(compare=False, default=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "fix_safety": self.fix_safety.value,
+            "fixed": self.fixed,
+        }
+
+
+@dataclass
+class PendingFinding:
+    """A finding as a rule records it, before the engine gives it a position."""
+
+    rule: type[Rule]
+    node: cst.CSTNode | None
+    message: str
+    fix_safety: FixSafety
+    fixed: bool
+    line: int | None = None
+    column: int | None = None
+
+
+class Rule(cst.CSTTransformer):
+    """Base class of every rule.
+
+    The class docstring is the rule's explanation (`iacfix explain CODE`) and uses the headings
+    What it does, Why it matters, Example, After the fix, Fix safety.
+
+    A rule is a libcst transformer. The engine runs all selected rules in one traversal, so
+    `visit_*` return values are ignored (children are always visited) and each `leave_*` gets the
+    node as earlier rules left it. Metadata must be looked up with the original node.
+    """
+
+    CODE: ClassVar[str]
+    NAME: ClassVar[str]
+    SUMMARY: ClassVar[str]
+    SEVERITY: ClassVar[Severity]
+    FIX_SAFETY: ClassVar[FixSafety]
+    # pylint message symbols this rule mirrors: `# pylint: disable=<symbol>` suppresses it.
+    PYLINT: ClassVar[tuple[str, ...]] = ()
+    # A file whose text matches none of these patterns never reaches this rule (nor libcst, when no
+    # other rule wants it). Rules that look at every file return True from `wants` instead.
+    TRIGGERS: ClassVar[re.Pattern[str] | None] = None
+    # Documentation link carried into reports.
+    REFERENCE: ClassVar[str] = ""
+    # Rules that look across files set COLLECTS and implement `collect`: the engine calls it on
+    # every file it wants before any file is rewritten, and gives the facts to every file's context.
+    COLLECTS: ClassVar[bool] = False
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__()
+        self.context = context
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        """Cheap pre-check on the decoded source: can this rule fire on this file at all?"""
+        return cls.TRIGGERS is None or cls.TRIGGERS.search(text) is not None
+
+    @classmethod
+    def collect(cls, module: cst.Module, context: FileContext) -> Any:
+        """Facts about this file that other files' fixes need (cross-file renames)."""
+        return None
+
+    @classmethod
+    def options(cls) -> Mapping[str, Any]:
+        """Rule options settable in configuration, with their defaults."""
+        return {}
+
+    def option(self, key: str) -> Any:
+        return self.context.settings.rule_option(self.CODE, key, self.options()[key])
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fixable: bool = True,
+        fix_safety: FixSafety | None = None,
+    ) -> bool:
+        """Record a finding at `node` (an original node) and say whether to apply its fix.
+
+        Returns False when the fix must not be applied: the finding is suppressed by a comment,
+        the fix is unsafe and unsafe fixes are off, or the rule says it cannot fix this one.
+        """
+        safety = fix_safety or self.FIX_SAFETY
+        if not fixable:
+            safety = FixSafety.NONE
+        return self.context.record(self, node, message, safety)
+
+    def report_on_lines(self, line: int, column: int, message: str) -> None:
+        """Record a report-only finding at a known position (for text-level checks)."""
+        self.context.record_at(self, line, column, message)
+
+
+def explanation(rule: type[Rule]) -> str:
+    """The rule's explanation: its class docstring, dedented."""
+    import inspect
+
+    return inspect.cleandoc(rule.__doc__ or "")
