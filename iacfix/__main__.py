@@ -1,3 +1,3 @@
-from iacfix.cli import main
+from iacfix.cli import run
 
-main()
+run()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import re
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -182,8 +183,7 @@ class _Fixer:
                 try:
                     module = cst.parse_module(data)
                 except cst.ParserSyntaxError as error:
-                    return self._error(error.message.splitlines()[0] if error.message else "syntax error",
-                                       error.raw_line, error.raw_column + 1)
+                    return self._syntax_error(text, error)
                 except RecursionError:
                     return self._error("too deeply nested for the parser")
             outcome = self._pass(module, active, context)
@@ -313,13 +313,28 @@ class _Fixer:
                 try:
                     cst.parse_module(self.old)
                 except cst.ParserSyntaxError as error:
-                    return self._error(error.message.splitlines()[0] if error.message else "syntax error",
-                                       error.raw_line, error.raw_column + 1)
+                    return self._syntax_error(text, error)
                 except RecursionError:
                     return self._error("too deeply nested for the parser")
             except (RecursionError, MemoryError, ValueError):
                 pass
         return FileResult(self.path, self.old, self.old, encoding=self.encoding)
+
+    def _syntax_error(self, text: str, error: cst.ParserSyntaxError) -> FileResult:
+        # CPython's own message and position are clearer than libcst's ("'(' was never closed");
+        # use them whenever the running Python rejects the file too.
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
+        except SyntaxError as python_error:
+            if python_error.lineno is not None:
+                return self._error(python_error.msg, python_error.lineno, python_error.offset or 1)
+        except (RecursionError, MemoryError, ValueError):
+            pass
+        message = (error.message or "syntax error").splitlines()[0]
+        message = re.sub(r"^parser error: error at \d+:\d+: ", "", message)
+        return self._error(message, error.raw_line, error.raw_column + 1)
 
     def _error(self, message: str, line: int | None = None, column: int | None = None) -> FileResult:
         return FileResult(self.path, self.old, self.old, error=FileError("cannot parse: " + message, line, column),

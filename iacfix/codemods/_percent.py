@@ -25,7 +25,7 @@ _CONVERSIONS = {None: "s", "s": "s", "r": "r", "a": "a"}
 
 
 class NoExactSpec(ValueError):
-    """The format spec has no `%` form that renders the same for every value."""
+    """The format spec has no `%` form that renders the same for every value; the message says why."""
 
 
 def percent_spec(spec: str, conversion: str | None) -> str:
@@ -40,44 +40,44 @@ def percent_spec(spec: str, conversion: str | None) -> str:
         return "%" + _CONVERSIONS[conversion]
     match = _SPEC.match(spec)
     if match is None:
-        raise NoExactSpec(f"format spec `{spec}` (not a standard spec, e.g. a date format)")
+        raise NoExactSpec("not a standard format spec, e.g. a date format")
     part = match.groupdict()
     kind = part["type"]
     if part["grouping"]:
-        raise NoExactSpec(f"format spec `{spec}` (digit grouping `{part['grouping']}`)")
+        raise NoExactSpec("digit grouping")
     if part["z"]:
-        raise NoExactSpec(f"format spec `{spec}` (`z` flag)")
+        raise NoExactSpec("the `z` flag")
     if part["fill"] not in (None, " "):
-        raise NoExactSpec(f"format spec `{spec}` (fill character `{part['fill']}`)")
+        raise NoExactSpec(f"fill character `{part['fill']}`")
     if part["align"] in ("^", "="):
-        raise NoExactSpec(f"format spec `{spec}` (alignment `{part['align']}`)")
+        raise NoExactSpec(f"alignment `{part['align']}`")
     if conversion is not None:
         # After !r/!s/!a the value is a str: only str specs apply, and they left-align by default.
         if kind not in (None, "s") or part["sign"] or part["alt"] or part["zero"]:
-            raise NoExactSpec(f"format spec `{spec}` after `!{conversion}`")
+            raise NoExactSpec(f"a numeric spec after `!{conversion}`")
         kind = _CONVERSIONS[conversion]
         left = part["align"] != ">"
     elif kind is None:
         # No type: str, int and float each format differently, so only a pure width with an
         # explicit alignment, and no precision, renders the same as `%s`.
         if part["align"] is None or part["precision"] is not None or part["sign"] or part["alt"] or part["zero"]:
-            raise NoExactSpec(f"format spec `{spec}` (its meaning depends on the value's type)")
+            raise NoExactSpec("its meaning depends on the value's type")
         kind = "s"
         left = part["align"] == "<"
     elif kind == "s":
         if part["sign"] or part["alt"] or part["zero"]:
-            raise NoExactSpec(f"format spec `{spec}`")
+            raise NoExactSpec("flags that `%s`/`%c` do not take")
         left = part["align"] != ">"
     elif kind in _NUMERIC:
         if kind == "c" and (part["sign"] or part["alt"] or part["zero"] or part["precision"] is not None):
-            raise NoExactSpec(f"format spec `{spec}`")
+            raise NoExactSpec("flags that `%s`/`%c` do not take")
         if kind in "doxXc" and part["precision"] is not None:
-            raise NoExactSpec(f"format spec `{spec}` (precision on an integer type)")
+            raise NoExactSpec("precision on an integer type")
         if part["zero"] and part["align"] is not None:
-            raise NoExactSpec(f"format spec `{spec}` (zero padding with an alignment)")
+            raise NoExactSpec("zero padding with an alignment")
         left = part["align"] == "<"
     else:
-        raise NoExactSpec(f"format spec `{spec}` (type `{kind}` has no `%` equivalent)")
+        raise NoExactSpec(f"type `{kind}`")
     flags = ("-" if left and part["width"] else "") + (part["sign"] or "").replace("-", "")
     flags += "#" if part["alt"] else ""
     flags += "0" if part["zero"] else ""

@@ -259,10 +259,15 @@ def _directive(item: cst.FormattedStringExpression) -> tuple[str, str | None]:
         # `{x=}` renders repr(x) unless a conversion or a spec says otherwise.
         if conversion is None and not spec:
             conversion = "r"
+    return _percent(spec, conversion), debug_text
+
+
+def _percent(spec: str, conversion: str | None) -> str:
     try:
-        return percent_spec(spec, conversion), debug_text
-    except NoExactSpec as error:
-        raise _Unfixable(f"{error} has no exact `%` equivalent") from None
+        return percent_spec(spec, conversion)
+    except NoExactSpec as reason:
+        shown = f"`{spec}`" if spec else f"`!{conversion}`"
+        raise _Unfixable(f"format spec {shown} has no exact `%` equivalent ({reason})") from None
 
 
 def _rebuild(node: cst.BaseExpression, strings: object) -> cst.BaseExpression:
@@ -306,10 +311,7 @@ def _from_format_call(call: cst.Call) -> _Lazy:
             raise _Unfixable(f"a `.format()` field `{field}` with attribute or index access")
         if spec and ("{" in spec):
             raise _Unfixable("a format spec with a nested `{...}` field")
-        try:
-            out.append(percent_spec(spec or "", conversion))
-        except NoExactSpec as error:
-            raise _Unfixable(f"{error} has no exact `%` equivalent") from None
+        out.append(_percent(spec or "", conversion))
         try:
             value = positional[key] if isinstance(key, int) else named[key]
         except (IndexError, KeyError):

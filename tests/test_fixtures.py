@@ -1,0 +1,105 @@
+"""Before/after fixtures for every rule: the fix, idempotence, no-ops, and no two rules fighting.
+
+tests/fixtures/<rule_module>/
+    <case>.before.py + <case>.after.py   the rule turns one into the other
+    <case>.ok.py                         must come out byte-identical, with no finding of the rule
+    <case>.json                          optional settings: {"unsafe_fixes": true, "line_length": 100}
+    <case>.before/ + <case>.after/       a multi-file case, fixed as one run over the folder
+
+IACFIX_UPDATE_FIXTURES=1 rewrites the .after files from the actual output (review the diff).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from iacfix.codemods import ALL_RULES
+from iacfix.codemods._engine import fix_paths, fix_source
+from iacfix.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+UPDATE = os.environ.get("IACFIX_UPDATE_FIXTURES") == "1"
+RULE_BY_MODULE = {rule.__module__.rsplit(".", 1)[1]: rule for rule in ALL_RULES}
+
+
+def _cases(suffix: str) -> list[tuple[str, Path]]:
+    found = []
+    for folder in sorted(FIXTURES.iterdir()):
+        if folder.name.startswith("_") or not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(f"*{suffix}")):
+            found.append(pytest.param(folder.name, path, id=f"{folder.name}/{path.name}"))
+    return found
+
+
+def _settings(module: str, case: Path, *, only_rule: bool) -> Settings:
+    stem = case.name.split(".")[0]
+    options = json.loads((case.parent / f"{stem}.json").read_text()) if (case.parent / f"{stem}.json").exists() else {}
+    rule = RULE_BY_MODULE[module]
+    return Settings(select=(rule.CODE,) if only_rule else ("IAC",), **options)
+
+
+def test_every_rule_has_fixtures() -> None:
+    for module, rule in RULE_BY_MODULE.items():
+        folder = FIXTURES / module
+        assert list(folder.glob("*.before*")), f"{rule.CODE}: no before/after fixture in {folder}"
+        assert list(folder.glob("*.ok.py")), f"{rule.CODE}: no .ok.py fixture in {folder}"
+
+
+@pytest.mark.parametrize(("module", "before"), _cases(".before.py"))
+def test_fix(module: str, before: Path) -> None:
+    rule = RULE_BY_MODULE[module]
+    after = before.with_name(before.name.replace(".before.py", ".after.py"))
+    result = fix_source(before.read_bytes(), str(before), _settings(module, before, only_rule=True))
+    assert result.error is None, result.error
+    assert not result.internal_errors
+    assert result.findings, "the before case must produce findings"
+    assert {finding.code for finding in result.findings} == {rule.CODE}
+    if UPDATE:
+        after.write_bytes(result.new)
+    assert result.new.decode() == after.read_text(), "fixed output differs from the .after file"
+    ast.parse(result.new)
+    # Idempotent: the rule finds nothing more to change on its own output.
+    again = fix_source(result.new, str(after), _settings(module, before, only_rule=True))
+    assert again.new == result.new
+    assert all(not finding.fixed for finding in again.findings)
+    # All rules together leave the fixed file alone (no two rules fight).
+    together = fix_source(after.read_bytes(), str(after), _settings(module, before, only_rule=False))
+    assert together.new == after.read_bytes()
+
+
+@pytest.mark.parametrize(("module", "ok"), _cases(".ok.py"))
+def test_ok_is_untouched(module: str, ok: Path) -> None:
+    rule = RULE_BY_MODULE[module]
+    data = ok.read_bytes()
+    for only_rule in (True, False):
+        result = fix_source(data, str(ok), _settings(module, ok, only_rule=only_rule))
+        assert result.error is None
+        assert result.new == data
+        assert not [finding for finding in result.findings if finding.code == rule.CODE]
+
+
+@pytest.mark.parametrize(("module", "before"), [
+    pytest.param(folder.name, case, id=f"{folder.name}/{case.name}")
+    for folder in sorted(FIXTURES.iterdir()) if folder.is_dir() and not folder.name.startswith("_")
+    for case in sorted(folder.glob("*.before")) if case.is_dir()
+])
+def test_project_fix(module: str, before: Path, tmp_path: Path) -> None:
+    after = before.with_name(before.name.replace(".before", ".after"))
+    work = tmp_path / "project"
+    shutil.copytree(before, work)
+    settings = _settings(module, before, only_rule=True)
+    results = fix_paths([str(work)], settings)
+    assert not [r for r in results if r.error]
+    for result in results:
+        relative = Path(result.path).relative_to(work)
+        if UPDATE:
+            (after / relative).parent.mkdir(parents=True, exist_ok=True)
+            (after / relative).write_bytes(result.new)
+        assert result.new == (after / relative).read_bytes(), f"{relative} differs from the .after file"
