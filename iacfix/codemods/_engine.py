@@ -74,18 +74,34 @@ def select_rules(settings: Settings) -> tuple[type[Rule], ...]:
     return tuple(rule for rule in ALL_RULES if settings.selects(rule.CODE, rule.NAME))
 
 
+class DecodeError(ValueError):
+    """Source bytes that are not text in their declared encoding; `line`/`column` when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding of Python source bytes; raises `ValueError` with a clear reason."""
+    """Text and encoding of Python source bytes (PEP 263, BOM); raises `DecodeError`."""
     if b"\0" in data:
-        raise ValueError("binary file (contains NUL bytes)")
+        raise DecodeError("binary file (contains NUL bytes)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise ValueError(f"cannot decode: {error.msg}") from None
+        if "encoding problem" in str(error) or "unknown encoding" in str(error):
+            raise DecodeError(f"cannot decode: {error}", 1, 1) from None
+        encoding = "utf-8"  # undecodable first lines: let the decode below say where
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        raise ValueError(f"cannot decode as {encoding}: {error}") from None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise DecodeError(f"cannot decode as {encoding}: byte 0x{data[error.start]:02x} ({error.reason})",
+                          line, column) from None
+    except LookupError as error:
+        raise DecodeError(f"cannot decode: {error}", 1, 1) from None
     if encoding == "utf-8-sig" and text.startswith(codecs.BOM_UTF8.decode("utf-8")):
         text = text[1:]
     return text, encoding
@@ -107,8 +123,8 @@ def fix_source(
     old = data.encode("utf-8") if isinstance(data, str) else data
     try:
         text, encoding = decode(old)
-    except ValueError as error:
-        return FileResult(path, old, old, error=FileError(str(error)))
+    except DecodeError as error:
+        return FileResult(path, old, old, error=FileError(str(error), error.line, error.column))
     return _Fixer(path, old, text, encoding, settings, rules, project, virtual_name).run(module)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -86,8 +87,10 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     """
     target = Path(path)
     info = target.stat()
-    if not os.access(path, os.W_OK):
-        raise PermissionError(f"{path} is read-only")
+    # The mode bits, not just os.access: root may write anything, but a file without any write
+    # bit was made read-only on purpose and is not ours to replace.
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, "read-only file", path)
     folder = target.parent
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, removed on any failure
         "wb", dir=folder, prefix=f".{target.name}.", suffix=".iacfix-tmp", delete=False

@@ -1,0 +1,178 @@
+"""The engine: bytes in, bytes out, one parse, verified output, one file's failure stays local."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+import iacfix.codemods._engine as engine
+from iacfix.codemods._engine import fix_paths, fix_source
+from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.settings import Settings
+
+LOGGING = 'import logging\nlogger = logging.getLogger()\nlogger.info(f"x {a}")\n'
+FIXED = 'import logging\nlogger = logging.getLogger()\nlogger.info("x %s", a)\n'
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(LOGGING.encode(), FIXED.encode(), id="lf"),
+        pytest.param(LOGGING.replace("\n", "\r\n").encode(), FIXED.replace("\n", "\r\n").encode(), id="crlf"),
+        pytest.param(b"\xef\xbb\xbf" + LOGGING.encode(), b"\xef\xbb\xbf" + FIXED.encode(), id="bom"),
+        pytest.param(LOGGING.rstrip("\n").encode(), FIXED.rstrip("\n").encode(), id="no-final-newline"),
+        pytest.param(
+            ("# -*- coding: latin-1 -*-\n" + LOGGING.replace("x {a}", "café {a}")).encode("latin-1"),
+            ("# -*- coding: latin-1 -*-\n" + FIXED.replace("x %s", "café %s")).encode("latin-1"),
+            id="pep263-latin-1",
+        ),
+        pytest.param(
+            LOGGING.replace("\n", "\r\n", 1).encode(), FIXED.replace("\n", "\r\n", 1).encode(), id="mixed-endings"
+        ),
+    ],
+)
+def test_encoding_and_line_endings_are_kept(before: bytes, after: bytes) -> None:
+    result = fix_source(before, "f.py")
+    assert result.error is None
+    assert result.new == after
+
+
+def test_clean_file_is_byte_identical_and_never_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real_parse = cst.parse_module
+    monkeypatch.setattr(engine.cst, "parse_module", lambda *a, **k: calls.append(a) or real_parse(*a, **k))
+    data = b"import os\n\nprint(os.getcwd())\n"
+    result = fix_source(data, "clean.py")
+    assert result.new is data or result.new == data
+    assert not result.changed and not result.findings
+    assert calls == [], "a file no rule can touch must not reach libcst"
+
+
+def test_candidate_file_is_parsed_once_when_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real_parse = cst.parse_module
+    monkeypatch.setattr(engine.cst, "parse_module", lambda *a, **k: calls.append(a) or real_parse(*a, **k))
+    fix_source(b'logger.info("already lazy %s", x)\n', "lazy.py")
+    assert len(calls) == 1
+
+
+def test_syntax_error_names_line_and_column() -> None:
+    result = fix_source(b'x = 1\nlogger.info(f"{a}"\n', "broken.py")
+    assert result.error is not None
+    assert result.error.format("broken.py").startswith("broken.py:2:")
+    assert "cannot parse" in result.error.message
+    assert result.new == result.old
+
+
+def test_syntax_error_in_a_file_no_rule_wants_is_still_reported() -> None:
+    result = fix_source(b"def f(:\n    pass\n", "broken.py")
+    assert result.error is not None and result.error.line == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x00\x01binary", "binary file"),
+        (b"x = '\xff\xfe'\n", "cannot decode as utf-8"),
+        (b"# coding: no-such-codec\nx = 1\n", "cannot decode"),
+    ],
+)
+def test_undecodable_input_is_an_error_not_a_crash(data: bytes, message: str) -> None:
+    result = fix_source(data, "weird.py")
+    assert result.error is not None and message in result.error.message
+    assert result.new == data
+
+
+def test_one_bad_file_among_good_ones(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(LOGGING)
+    (tmp_path / "b.py").write_text("def broken(:\n")
+    (tmp_path / "c.py").write_text(LOGGING)
+    results = fix_paths([str(tmp_path), str(tmp_path / "missing.py")])
+    by_name = {Path(r.path).name: r for r in results}
+    assert by_name["a.py"].new.decode() == FIXED
+    assert by_name["c.py"].new.decode() == FIXED
+    assert by_name["b.py"].error is not None
+    assert by_name["missing.py"].error is not None and "no such file" in by_name["missing.py"].error.message
+
+
+def test_default_excludes_and_duplicates(tmp_path: Path) -> None:
+    for folder in (".venv", "node_modules", "cdk.out", "cdktf.out", "__pycache__", "lib"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "m.py").write_text(LOGGING)
+    results = fix_paths([str(tmp_path), str(tmp_path / "lib" / "m.py"), str(tmp_path / "lib")])
+    assert [Path(r.path).relative_to(tmp_path).as_posix() for r in results] == ["lib/m.py"]
+
+
+def test_symlink_loop_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text(LOGGING)
+    (tmp_path / "pkg" / "loop").symlink_to(tmp_path)
+    results = fix_paths([str(tmp_path)])
+    assert len(results) == 1 and results[0].changed
+
+
+class _Crashes(Rule):
+    """Test rule."""
+
+    CODE = "IAC998"
+    NAME = "test-crashes"
+    SUMMARY = "raises"
+    SEVERITY = Severity.LOW
+    FIX_SAFETY = FixSafety.SAFE
+    TRIGGERS = re.compile("logger")
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        raise KeyError("boom")
+
+
+class _Breaks(Rule):
+    """Test rule."""
+
+    CODE = "IAC999"
+    NAME = "test-breaks"
+    SUMMARY = "writes code that does not parse"
+    SEVERITY = Severity.LOW
+    FIX_SAFETY = FixSafety.SAFE
+    TRIGGERS = re.compile("logger")
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        if updated_node.value == "logger" and self.report(original_node, "rename"):
+            return updated_node.with_changes(value="not valid")
+        return updated_node
+
+
+def test_a_crashing_rule_is_dropped_and_the_others_still_fix() -> None:
+    rules = (*engine.select_rules(Settings()), _Crashes)
+    result = fix_source(LOGGING, "f.py", rules=rules)
+    assert result.new.decode() == FIXED
+    assert any("internal error in IAC998" in e and "KeyError" in e for e in result.internal_errors)
+
+
+def test_output_that_does_not_parse_is_refused_and_the_rule_named() -> None:
+    rules = (*engine.select_rules(Settings()), _Breaks)
+    result = fix_source(LOGGING, "f.py", rules=rules)
+    assert result.new.decode() == FIXED, "the other rule's fix is kept, the broken one dropped"
+    assert any("IAC999" in e for e in result.internal_errors)
+    assert all(f.code != "IAC999" for f in result.findings)
+
+
+def test_fixing_twice_equals_fixing_once() -> None:
+    once = fix_source(LOGGING, "f.py").new
+    assert fix_source(once, "f.py").new == once
+
+
+def test_findings_are_sorted_and_positioned() -> None:
+    source = LOGGING + 'logger.warning(f"y {b}")\n'
+    result = fix_source(source, "f.py")
+    assert [(f.line, f.column) for f in result.findings] == [(3, 1), (4, 1)]
+    assert all(f.fixed and f.severity is Severity.HIGH for f in result.findings)
+
+
+def test_select_and_ignore() -> None:
+    assert not fix_source(LOGGING, "f.py", Settings(ignore=("IAC3",))).changed
+    assert fix_source(LOGGING, "f.py", Settings(ignore=("IAC3",), select=("IAC301",))).changed
+    assert not fix_source(LOGGING, "f.py", Settings(select=("IAC301",), ignore=("IAC301",))).changed
+    assert fix_source(LOGGING, "f.py", Settings(select=("logging-fstring",))).changed

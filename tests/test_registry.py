@@ -1,0 +1,70 @@
+"""Every rule is registered once, well-formed, documented, and its documented example is true."""
+
+from __future__ import annotations
+
+import pkgutil
+import re
+
+import pytest
+
+import iacfix.codemods as codemods
+from iacfix.codemods import ALL_RULES, get_rule
+from iacfix.codemods._engine import fix_source
+from iacfix.codemods._rule import FixSafety, Severity, explanation
+from iacfix.settings import Settings
+
+HEADINGS = ("## What it does", "## Why it matters", "## Example", "## After the fix", "## Fix safety")
+
+
+def test_every_rule_module_is_registered_once() -> None:
+    modules = sorted(m.name for m in pkgutil.iter_modules(codemods.__path__) if not m.name.startswith("_"))
+    registered = sorted(rule.__module__.rsplit(".", 1)[1] for rule in ALL_RULES)
+    assert modules == sorted(set(registered)), "a rule module is missing from ALL_RULES (or listed twice)"
+
+
+def test_codes_and_names() -> None:
+    codes = [rule.CODE for rule in ALL_RULES]
+    assert codes == sorted(codes), "ALL_RULES is sorted by code"
+    assert len(set(codes)) == len(codes)
+    names = [rule.NAME for rule in ALL_RULES]
+    assert len(set(names)) == len(names)
+    for rule in ALL_RULES:
+        assert re.fullmatch(r"IAC[1-5]\d\d", rule.CODE), rule.CODE
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.NAME), rule.NAME
+        assert 0 < len(rule.SUMMARY) <= 72, rule.CODE
+        assert isinstance(rule.SEVERITY, Severity) and isinstance(rule.FIX_SAFETY, FixSafety)
+        assert get_rule(rule.CODE) is rule and get_rule(rule.NAME) is rule and get_rule(rule.CODE.lower()) is rule
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.CODE)
+def test_explanation_has_the_standard_headings(rule: type) -> None:
+    text = explanation(rule)
+    positions = [text.find(heading) for heading in HEADINGS]
+    assert all(p >= 0 for p in positions), f"{rule.CODE} lacks {[h for h, p in zip(HEADINGS, positions) if p < 0]}"
+    assert positions == sorted(positions)
+
+
+def _blocks(text: str, heading: str) -> list[str]:
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.CODE)
+def test_documented_example_is_what_the_rule_does(rule: type) -> None:
+    text = explanation(rule)
+    examples, afters = _blocks(text, "## Example"), _blocks(text, "## After the fix")
+    assert examples and len(examples) == len(afters), f"{rule.CODE}: Example and After blocks must pair up"
+    for example, after in zip(examples, afters):
+        result = fix_source(example, "example.py", Settings(select=(rule.CODE,)))
+        assert result.findings, f"{rule.CODE}: the example shows no defect"
+        assert result.new.decode() == after
+
+
+@pytest.mark.parametrize("document", ["README.md", "CHANGELOG.md"])
+def test_every_rule_is_documented(document: str) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / document).read_text()
+    missing = [rule.CODE for rule in ALL_RULES if f"{rule.CODE} {rule.NAME}" not in text
+               and f"| {rule.CODE} | {rule.NAME} |" not in text]
+    assert not missing, f"{document} does not name {missing}"
