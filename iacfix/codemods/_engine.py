@@ -22,7 +22,7 @@ import io
 import re
 import tokenize
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 import libcst as cst
@@ -32,6 +32,7 @@ from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
 from iacfix.codemods._rule import Finding, PendingFinding, Rule
+from iacfix.codemods._units import Document, PythonFile, Split, Unit, document_for
 from iacfix.settings import Settings
 
 MAX_PASSES = 3
@@ -129,35 +130,35 @@ def fix_source(
 
 
 def collect_project(
-    sources: Iterable[tuple[str, bytes, str | None]], settings: Settings
-) -> tuple[Project, dict[str, cst.Module]]:
+    units: Iterable[Unit], settings: Settings
+) -> tuple[Project, dict[tuple[str, int], cst.Module]]:
     """Run the `collect` hooks of rules that look across files; returns the facts and the
-    modules parsed for it, so the fix phase does not parse them again."""
+    modules parsed for it (by unit path and index), so the fix phase does not parse them again."""
     rules = [rule for rule in select_rules(settings) if rule.COLLECTS]
-    paths = []
+    names = []
     project = Project()
-    parsed: dict[str, cst.Module] = {}
-    for path, data, virtual_name in sources:
-        paths.append(path)
+    parsed: dict[tuple[str, int], cst.Module] = {}
+    for unit in units:
+        names.append(unit.name)
         if not rules:
             continue
         try:
-            text, _ = decode(data)
-        except ValueError:
+            text, _ = decode(unit.data)
+        except DecodeError:
             continue
-        context = FileContext(path, text, settings, project, virtual_name=virtual_name)
+        context = FileContext(unit.path, text, settings, project, virtual_name=unit.name)
         wanting = [rule for rule in rules if rule.wants(text, context)]
         if not wanting:
             continue
         try:
-            module = parsed[path] = cst.parse_module(data)
+            module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
         except (cst.ParserSyntaxError, RecursionError):
             continue
         for rule in wanting:
             fact = rule.collect(module, context)
             if fact is not None:
                 project.facts[rule.CODE].append(fact)
-    project.paths = tuple(paths)
+    project.paths = tuple(names)
     return project, parsed
 
 
@@ -372,17 +373,11 @@ def _compiles(text: str) -> bool:
 
 
 def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[FileResult]:
-    """Fix every file under `paths` (read from disk, nothing written), in a stable order.
-
-    Rules that look across files (`COLLECTS`) first see every file; then each file is fixed,
-    reusing the tree parsed for that look so no file is parsed twice.
-    """
+    """Fix every file under `paths` (read from disk, nothing written), in a stable order."""
     from iacfix.codemods._files import discover, read
 
-    settings = settings or Settings()
-    rules = select_rules(settings)
     results: list[FileResult] = []
-    sources = []
+    documents = []
     for path, problem in discover(paths):
         if problem:
             results.append(FileResult(path, b"", b"", error=FileError(problem)))
@@ -391,10 +386,61 @@ def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[Fi
         if source.error:
             results.append(FileResult(path, b"", b"", error=FileError(source.error)))
         else:
-            sources.append(source)
-    project, parsed = collect_project(((s.path, s.data, None) for s in sources), settings)
-    for source in sources:
-        results.append(fix_source(source.data, source.path, settings, rules=rules, project=project,
-                                  module=parsed.pop(source.path, None)))
+            documents.append((source.path, source.data))
+    results.extend(fix_documents(documents, settings))
     results.sort(key=lambda result: result.path)
     return results
+
+
+def fix_documents(documents: Sequence[tuple[str, bytes]], settings: Settings | None = None) -> list[FileResult]:
+    """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`, as one project.
+
+    Rules that look across files (`COLLECTS`) first see every unit of every document; then each
+    unit is fixed, reusing the tree parsed for that look so no unit is parsed twice.
+    """
+    settings = settings or Settings()
+    rules = select_rules(settings)
+    splits = []
+    for path, data in documents:
+        document = document_for(path)
+        splits.append((path, data, document, document.split(path, data)))
+    python_units = [unit for *_, split in splits for unit in split.units if unit.kind == "python"]
+    project, parsed = collect_project(python_units, settings)
+    results = []
+    for path, data, document, split in splits:
+        fixed = [
+            fix_source(unit.data, unit.path, settings, rules=rules, project=project, virtual_name=unit.name,
+                       module=parsed.pop((unit.path, unit.index), None))
+            if unit.kind == "python" else FileResult(unit.path, unit.data, unit.data)
+            for unit in split.units
+        ]
+        results.append(_join(path, data, document, split, fixed))
+    return results
+
+
+def _join(path: str, data: bytes, document: Document, split: Split, fixed: list[FileResult]) -> FileResult:
+    if isinstance(document, PythonFile):
+        return fixed[0]
+    findings: list[Finding] = []
+    internal: list[str] = []
+    notes = list(split.notes)
+    for unit, result in zip(split.units, fixed):
+        shift = unit.line_offset
+        findings.extend(replace(f, line=f.line + shift) for f in result.findings)
+        internal.extend(result.internal_errors)
+        if result.error is not None:
+            line = (result.error.line or 1) + shift
+            notes.append(f"{path}:{line}: note: block `{unit.name}` left as it is: {result.error.message}")
+    new = document.join(path, data, [r.new if r.error is None else r.old for r in fixed])
+    if new != data and not _document_verified(document, path, new, split):
+        return FileResult(path, data, data, error=FileError("internal error: the fixed document does not split "
+                                                            "into the same blocks; nothing changed"))
+    findings.sort()
+    return FileResult(path, data, new, tuple(findings), None, tuple(internal), "utf-8", tuple(notes))
+
+
+def _document_verified(document: Document, path: str, new: bytes, split: Split) -> bool:
+    # The joined document must read back as the same blocks, in the same order, with the same names
+    # (offsets may move: a fix can add lines to an earlier block).
+    again = document.split(path, new)
+    return [(u.name, u.kind) for u in again.units] == [(u.name, u.kind) for u in split.units]
