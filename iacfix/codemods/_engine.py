@@ -22,7 +22,7 @@ import io
 import re
 import tokenize
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 import libcst as cst
@@ -31,44 +31,12 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
-from iacfix.codemods._rule import Finding, PendingFinding, Rule
+from iacfix._results import FileError, FileResult, Finding
+from iacfix.codemods._rule import PendingFinding, Rule
 from iacfix.codemods._units import Document, PythonFile, Split, Unit, document_for
 from iacfix.settings import Settings
 
 MAX_PASSES = 3
-
-
-@dataclass(frozen=True)
-class FileError:
-    """Why a file could not be processed; `line`/`column` are 1-based when known."""
-
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def format(self, path: str) -> str:
-        where = f"{path}:{self.line}:{self.column}" if self.line is not None else path
-        return f"{where}: error: {self.message}"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    old: bytes
-    new: bytes
-    findings: tuple[Finding, ...] = ()
-    error: FileError | None = None
-    internal_errors: tuple[str, ...] = ()
-    encoding: str = "utf-8"
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def changed(self) -> bool:
-        return self.error is None and self.new != self.old
-
-    @property
-    def unfixed(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if not f.fixed)
 
 
 def select_rules(settings: Settings) -> tuple[type[Rule], ...]:

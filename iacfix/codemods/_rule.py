@@ -1,68 +1,19 @@
-"""Rule base class, impact levels, fix safety and findings."""
+"""Rule base class. Impact levels, fix safety and findings live in `iacfix._results`."""
 
 from __future__ import annotations
 
-import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import libcst as cst
 
+from iacfix._results import Finding, FixSafety, Severity
+
+__all__ = ["Finding", "FixSafety", "PendingFinding", "Rule", "Severity", "explanation"]
+
 if TYPE_CHECKING:
     from iacfix.codemods._context import FileContext
-
-
-class Severity(enum.Enum):
-    """Impact level, in the QA failure analyses' terms."""
-
-    CRITICAL = "Critical"
-    HIGH = "High"
-    MEDIUM = "Medium"
-    LOW = "Low"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
-
-
-class FixSafety(enum.Enum):
-    """SAFE fixes apply by default, UNSAFE ones only with --unsafe-fixes, NONE is report only."""
-
-    SAFE = "safe"
-    UNSAFE = "unsafe"
-    NONE = "none"
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One defect at one place. `fixed` says whether its fix is in the result."""
-
-    path: str
-    line: int
-    column: int
-    code: str
-    name: str = field(compare=False)
-    severity: Severity = field(compare=False)
-    message: str = field(compare=False)
-    fix_safety: FixSafety = field(compare=False)
-    fixed: bool = field(compare=False, default=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "code": self.code,
-            "name": self.name,
-            "severity": self.severity.value,
-            "message": self.message,
-            "fix_safety": self.fix_safety.value,
-            "fixed": self.fixed,
-        }
 
 
 @dataclass
