@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import traceback
@@ -10,7 +11,7 @@ from typing import Any, Sequence
 import click
 
 from iacfix import __version__
-from iacfix._output import Tally, as_json, colorize_diff, finding_line
+from iacfix._output import Progress, Tally, as_json, colorize_diff, finding_line
 from iacfix.settings import Settings
 
 EXIT_CODES = """\b
@@ -77,11 +78,17 @@ def main() -> None:
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour diffs.")
+@click.option("-j", "--jobs", type=click.IntRange(0, 256), default=0, show_default=True,
+              help="Worker processes; 0: all cores when there are enough files.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="IACFIX_CACHE_DIR",
+              help="Result cache folder (default: the user cache folder).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print tracebacks and every file processed.")
 def fix_command(paths: tuple[str, ...], dry_run: bool, check: bool, stdin_filename: str | None,
                 select: tuple[str, ...], ignore: tuple[str, ...], unsafe_fixes: bool, line_length: int | None,
-                output_format: str, color: str, quiet: bool, verbose: bool) -> None:
+                output_format: str, color: str, jobs: int, no_cache: bool, cache_dir: str | None, quiet: bool,
+                verbose: bool) -> None:
     """Fix PATH... in place (files, or directories searched for *.py).
 
     `-` reads a file from stdin and writes the fixed file to stdout (for editors).
@@ -95,21 +102,30 @@ def fix_command(paths: tuple[str, ...], dry_run: bool, check: bool, stdin_filena
         sys.exit(_run_stdin(settings, mode, stdin_filename or "<stdin>", output_format, quiet))
     if "-" in paths:
         raise click.UsageError("`-` (stdin) cannot be combined with other paths")
-    sys.exit(_run_paths(paths, settings, mode, output_format, colored, quiet, verbose))
+    jobs = jobs or (os.cpu_count() or 1)
+    sys.exit(_run_paths(paths, settings, mode, output_format, colored, quiet, verbose, jobs,
+                        None if no_cache else cache_dir or ""))
 
 
 def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_format: str, colored: bool,
-               quiet: bool, verbose: bool) -> int:
+               quiet: bool, verbose: bool, jobs: int, cache_dir: str | None) -> int:
+    from pathlib import Path
+
+    from iacfix._cache import Cache
+    from iacfix._results import FileResult
     from iacfix.codemods._diff import unified_diff
-    from iacfix.codemods._engine import FileResult, fix_paths
+    from iacfix.codemods._engine import iter_paths
     from iacfix.codemods._files import ChangedOnDisk, write_atomic
 
     tally = Tally()
-    results = fix_paths(paths, settings)
+    cache = Cache(settings, Path(cache_dir) if cache_dir else None) if cache_dir is not None else None
+    progress = Progress(sys.stderr.isatty() and not quiet and output_format == "text")
+    results = iter_paths(paths, settings, cache=cache, jobs=jobs, on_total=progress.start)
     final: list[FileResult] = []
     diffs: dict[str, str] = {}
     findings_out = sys.stderr if mode == "diff" else sys.stdout
     for result in results:
+        progress.step(result.path)
         if mode == "write" and result.changed:
             try:
                 write_atomic(result.path, result.new, expected=result.old)
@@ -123,8 +139,13 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
             diffs[result.path] = unified_diff(_text(result, result.old), _text(result, result.new), result.path)
         if output_format == "json":
             continue
+        if result.error is not None or result.internal_errors or result.notes or result.changed or (
+                result.findings and not quiet):
+            progress.clear()
         if result.error is not None:
             click.echo(result.error.format(result.path), err=True)
+        for note in result.notes:
+            click.echo(note, err=True)
         for message in result.internal_errors:
             click.echo(f"{result.path}: {message}", err=True)
         if diffs.get(result.path):
@@ -135,10 +156,15 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
                 click.echo(finding_line(finding, mode=mode), file=findings_out)
         if verbose and result.error is None:
             click.echo(f"{result.path}: {len(result.findings)} finding(s)", err=True)
+    progress.clear()
+    if cache is not None:
+        cache.close()
     if output_format == "json":
         click.echo(as_json(final, tally, mode, diffs))
     elif not quiet:
         click.echo(tally.summary(mode), err=True)
+    if verbose and cache is not None:
+        click.echo(f"cache: {cache.hits} hits, {cache.misses} misses", err=True)
     return tally.exit_code(mode)
 
 

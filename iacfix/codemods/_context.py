@@ -77,6 +77,13 @@ class Project:
     facts: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     paths: tuple[str, ...] = ()
 
+    def fingerprint(self) -> str:
+        """A digest of the facts, part of every cached fix's key (facts must have a stable repr)."""
+        import hashlib
+
+        return hashlib.sha256(repr(sorted((code, repr(f)) for code, fs in self.facts.items() for f in fs)).encode()
+                              ).hexdigest()
+
 
 class FileContext:
     """One file (or one Markdown block) as the rules see it during one pass."""

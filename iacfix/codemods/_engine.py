@@ -23,7 +23,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import replace
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -37,6 +37,9 @@ from iacfix.codemods._units import Document, PythonFile, Split, Unit, document_f
 from iacfix.settings import Settings
 
 MAX_PASSES = 3
+
+if TYPE_CHECKING:
+    from iacfix._cache import Cache
 
 
 def select_rules(settings: Settings) -> tuple[type[Rule], ...]:
@@ -98,7 +101,7 @@ def fix_source(
 
 
 def collect_project(
-    units: Iterable[Unit], settings: Settings
+    units: Iterable[Unit], settings: Settings, cache: Cache | None = None
 ) -> tuple[Project, dict[tuple[str, int], cst.Module]]:
     """Run the `collect` hooks of rules that look across files; returns the facts and the
     modules parsed for it (by unit path and index), so the fix phase does not parse them again."""
@@ -118,14 +121,19 @@ def collect_project(
         wanting = [rule for rule in rules if rule.wants(text, context)]
         if not wanting:
             continue
-        try:
-            module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
-        except (cst.ParserSyntaxError, RecursionError):
-            continue
-        for rule in wanting:
-            fact = rule.collect(module, context)
+        key = cache.key("collect", unit.name, unit.data) if cache else ""
+        facts = cache.get(key) if cache else None
+        if facts is None:
+            try:
+                module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
+            except (cst.ParserSyntaxError, RecursionError):
+                continue
+            facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
+            if cache:
+                cache.put(key, facts)
+        for code, fact in facts:
             if fact is not None:
-                project.facts[rule.CODE].append(fact)
+                project.facts[code].append(fact)
     project.paths = tuple(names)
     return project, parsed
 
@@ -342,48 +350,149 @@ def _compiles(text: str) -> bool:
 
 def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[FileResult]:
     """Fix every file under `paths` (read from disk, nothing written), in a stable order."""
+    return list(iter_paths(paths, settings))
+
+
+def iter_paths(
+    paths: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    cache: Cache | None = None,
+    jobs: int = 1,
+    on_total: Callable[[int], None] | None = None,
+) -> Iterator[FileResult]:
+    """`fix_paths` as a stream: results come in discovery order as soon as they are ready."""
     from iacfix.codemods._files import discover, read
 
-    results: list[FileResult] = []
-    documents = []
+    documents: list[tuple[str, bytes] | FileResult] = []
     for path, problem in discover(paths):
         if problem:
-            results.append(FileResult(path, b"", b"", error=FileError(problem)))
+            documents.append(FileResult(path, b"", b"", error=FileError(problem)))
             continue
         source = read(path)
         if source.error:
-            results.append(FileResult(path, b"", b"", error=FileError(source.error)))
+            documents.append(FileResult(path, b"", b"", error=FileError(source.error)))
         else:
             documents.append((source.path, source.data))
-    results.extend(fix_documents(documents, settings))
-    results.sort(key=lambda result: result.path)
-    return results
+    if on_total:
+        on_total(len(documents))
+    readable = [d for d in documents if not isinstance(d, FileResult)]
+    fixed = iter_documents(readable, settings, cache=cache, jobs=jobs)  # type: ignore[arg-type]
+    for document in documents:
+        yield document if isinstance(document, FileResult) else next(fixed)
 
 
 def fix_documents(documents: Sequence[tuple[str, bytes]], settings: Settings | None = None) -> list[FileResult]:
-    """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`, as one project.
+    """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`, as one project."""
+    return list(iter_documents(documents, settings))
+
+
+def iter_documents(
+    documents: Sequence[tuple[str, bytes]],
+    settings: Settings | None = None,
+    *,
+    cache: Cache | None = None,
+    jobs: int = 1,
+) -> Iterator[FileResult]:
+    """Fix documents as one project and yield their results in the order given.
 
     Rules that look across files (`COLLECTS`) first see every unit of every document; then each
-    unit is fixed, reusing the tree parsed for that look so no unit is parsed twice.
+    document is fixed. Units parsed for that first look are fixed here, reusing their tree; the
+    others go to `jobs` worker processes when there are enough of them to pay for the pool.
     """
     settings = settings or Settings()
     rules = select_rules(settings)
-    splits = []
+    splits_done = []
     for path, data in documents:
         document = document_for(path)
-        splits.append((path, data, document, document.split(path, data)))
-    python_units = [unit for *_, split in splits for unit in split.units if unit.kind == "python"]
-    project, parsed = collect_project(python_units, settings)
+        splits_done.append((path, data, document, document.split(path, data)))
+    python_units = [unit for *_, split in splits_done for unit in split.units if unit.kind == "python"]
+    project, parsed = collect_project(python_units, settings, cache)
+    facts = project.fingerprint()
+    keys = [cache.key("fix", facts, path, data) if cache else "" for path, data, *_ in splits_done]
+    cached = [cache.get(key) if cache else None for key in keys]
+    local = [any((u.path, u.index) in parsed for u in split.units) for *_, split in splits_done]
+    remote = [i for i, hit in enumerate(cached) if hit is None and not local[i]]
+    pool_results = _in_workers([documents[i] for i in remote], settings, project, jobs)
+    for index, (path, data, document, split) in enumerate(splits_done):
+        if cached[index] is not None:
+            yield _from_cache(path, data, cached[index])
+            continue
+        if index in remote and pool_results is not None:
+            result = next(pool_results)
+        else:
+            result = _fix_split(path, data, document, split, settings, rules, project, parsed)
+        if cache and not result.internal_errors:
+            cache.put(keys[index], _to_cache(result))
+        yield result
+
+
+def _fix_split(path: str, data: bytes, document: Document, split: Split, settings: Settings,
+               rules: Sequence[type[Rule]], project: Project,
+               parsed: dict[tuple[str, int], cst.Module]) -> FileResult:
+    fixed = [
+        fix_source(unit.data, unit.path, settings, rules=rules, project=project, virtual_name=unit.name,
+                   module=parsed.pop((unit.path, unit.index), None))
+        if unit.kind == "python" else FileResult(unit.path, unit.data, unit.data)
+        for unit in split.units
+    ]
+    return _join(path, data, document, split, fixed)
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+_WORKER: dict[str, object] = {}
+_CHUNK = 4  # documents per task: small enough to balance, large enough to amortize pickling
+_MIN_PER_JOB = 8  # fewer documents than this per process: the pool costs more than it saves
+
+
+def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project: Project,
+                jobs: int) -> Iterator[FileResult] | None:
+    jobs = min(jobs, len(documents) // _MIN_PER_JOB)
+    if jobs < 2:
+        return None
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunks = [documents[i:i + _CHUNK] for i in range(0, len(documents), _CHUNK)]
+    pool = context.Pool(jobs, initializer=_worker_init, initargs=(settings, project))
+
+    def stream() -> Iterator[FileResult]:
+        try:
+            for results in pool.imap(_worker_fix, chunks):
+                yield from results
+        finally:
+            pool.terminate()
+
+    return stream()
+
+
+def _worker_init(settings: Settings, project: Project) -> None:
+    import signal
+
+    # The parent handles Ctrl-C; workers only compute (they never write files).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.update(settings=settings, project=project, rules=select_rules(settings))
+
+
+def _worker_fix(chunk: list[tuple[str, bytes]]) -> list[FileResult]:
+    settings, project, rules = _WORKER["settings"], _WORKER["project"], _WORKER["rules"]
     results = []
-    for path, data, document, split in splits:
-        fixed = [
-            fix_source(unit.data, unit.path, settings, rules=rules, project=project, virtual_name=unit.name,
-                       module=parsed.pop((unit.path, unit.index), None))
-            if unit.kind == "python" else FileResult(unit.path, unit.data, unit.data)
-            for unit in split.units
-        ]
-        results.append(_join(path, data, document, split, fixed))
+    for path, data in chunk:
+        document = document_for(path)
+        results.append(_fix_split(path, data, document, document.split(path, data), settings,  # type: ignore[arg-type]
+                                  rules, project, {}))  # type: ignore[arg-type]
     return results
+
+
+def _to_cache(result: FileResult) -> tuple[object, ...]:
+    return (result.new if result.changed else None, result.findings, result.error, result.encoding, result.notes)
+
+
+def _from_cache(path: str, data: bytes, entry: tuple[object, ...]) -> FileResult:
+    new, findings, error, encoding, notes = entry
+    return FileResult(path, data, data if new is None else new, findings, error, (), encoding, notes)  # type: ignore[arg-type]
 
 
 def _join(path: str, data: bytes, document: Document, split: Split, fixed: list[FileResult]) -> FileResult:
