@@ -119,7 +119,8 @@ class FileContext:
         if self.suppressions and self.positions is not None and self._suppressed(type(rule), node):
             return False
         apply = safety is FixSafety.SAFE or (safety is FixSafety.UNSAFE and self.settings.unsafe_fixes)
-        self.pending.append(PendingFinding(type(rule), node, message, safety, apply))
+        top = self.statement_stack[0] if self.statement_stack else None
+        self.pending.append(PendingFinding(type(rule), node, message, safety, apply, statement=top))
         return apply
 
     def record_at(self, rule: Rule, line: int, column: int, message: str) -> None:

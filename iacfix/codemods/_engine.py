@@ -23,10 +23,10 @@ import re
 import tokenize
 import warnings
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
@@ -165,12 +165,14 @@ class _Fixer:
         findings: list[Finding] = []
         data, text = self.old, self.text
         original_compiles: bool | None = None
-        for number in range(MAX_PASSES):
+        passes = 0
+        while passes < MAX_PASSES:
+            passes += 1
             context = self._context(text)
             active = [r for r in self.rules if r not in self.broken and r.wants(text, context)]
-            if not active and number == 0:
-                return self._unparsed_check(text)
             if not active:
+                if passes == 1:
+                    return self._unparsed_check(text)
                 break
             if module is None:
                 try:
@@ -183,20 +185,25 @@ class _Fixer:
             if outcome is None:
                 return self._error("too deeply nested to rewrite safely")
             new_module, pending = outcome
-            findings.extend(self._place(module, context, pending, first=number == 0, earlier=findings))
             new_data = new_module.bytes
             if new_data == data:
+                findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
             if original_compiles is None:
                 original_compiles = _compiles(text)
-            verified = self._verify(new_data, original_compiles)
-            if verified is None:
+            new_text = new_module.code
+            if not _accepts(new_data, new_text, original_compiles):
                 # Name the rule whose change does not parse, drop it, redo this pass without it.
                 self._find_culprit(module, active, original_compiles)
-                findings = [f for f in findings if _rule_of(f) not in self.broken]
                 continue
-            module, data = verified, new_data
-            text = decode(new_data)[0]
+            findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
+            data, text = new_data, new_text
+            # Each rule's fix is idempotent on its own (the fixture tests prove it), and within a pass
+            # later rules already see earlier rules' output; only fixes from two or more rules can
+            # leave work for another pass.
+            if len({item.rule for item in pending if item.fixed}) < 2:
+                break
+            module = None
         findings.sort()
         return FileResult(self.path, self.old, data, tuple(findings), None, tuple(self.internal), self.encoding)
 
@@ -252,17 +259,11 @@ class _Fixer:
     ) -> list[Finding]:
         if not pending:
             return []
-        positions = context.positions
-        if positions is None and any(p.node is not None for p in pending):
-            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = _Positions(module, context)
         seen = {(f.code, f.message) for f in earlier if not f.fixed}
         placed = []
         for item in pending:
-            if item.line is not None:
-                line, column = item.line, item.column or 0
-            else:
-                where = positions.get(item.node) if positions is not None and item.node is not None else None
-                line, column = (where.start.line, where.start.column) if where else (1, 0)
+            line, column = (item.line, item.column or 0) if item.line is not None else positions.of(item)
             rule = item.rule
             # A later pass only adds what the first did not already say (positions there refer to
             # the intermediate text, so an unfixed finding seen before would be counted twice).
@@ -272,21 +273,11 @@ class _Fixer:
                                   item.message, item.fix_safety, item.fixed))
         return placed
 
-    @staticmethod
-    def _verify(new_data: bytes, original_compiles: bool) -> cst.Module | None:
-        try:
-            module = cst.parse_module(new_data)
-        except (cst.ParserSyntaxError, RecursionError):
-            return None
-        if original_compiles and not _compiles(module.code):
-            return None
-        return module
-
     def _find_culprit(self, module: cst.Module, rules: list[type[Rule]], original_compiles: bool) -> None:
         for rule in rules:
             context = self._context(module.code)
             outcome = self._pass(module, [rule], context)
-            if outcome is None or self._verify(outcome[0].bytes, original_compiles) is None:
+            if outcome is None or not _accepts(outcome[0].bytes, outcome[0].code, original_compiles):
                 self.broken.add(rule)
                 self.internal.append(f"internal error in {rule.CODE} (its rewrite does not parse; change dropped)")
         if not self.broken.intersection(rules):
@@ -334,8 +325,63 @@ class _Fixer:
                           encoding=self.encoding)
 
 
-def _rule_of(finding: Finding) -> type[Rule] | None:
-    return next((rule for rule in ALL_RULES if rule.CODE == finding.code), None)
+class _Positions:
+    """Line and column of reported nodes, computed only for the statements that hold findings.
+
+    Position metadata over a whole module costs about a full traversal plus code generation;
+    a finding needs it for one statement. Top-level statements are located by counting the lines
+    of the code before them, then positions are resolved on a module holding just that statement.
+    """
+
+    def __init__(self, module: cst.Module, context: FileContext) -> None:
+        self.module = module
+        self.known = context.positions
+        self.starts: dict[cst.CSTNode, int] = {}
+        self._line = 1
+        self.resolved: dict[cst.CSTNode, Mapping[cst.CSTNode, CodeRange]] = {}
+
+    def of(self, item: PendingFinding) -> tuple[int, int]:
+        node, statement = item.node, item.statement
+        if node is None:
+            return 1, 0
+        if self.known is not None and node in self.known:
+            where = self.known[node]
+            return where.start.line, where.start.column
+        if statement is None or statement not in self.module.body:
+            self.known = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            where = self.known.get(node)
+            return (where.start.line, where.start.column) if where else (1, 0)
+        start = self._start(statement)
+        if statement not in self.resolved:
+            alone = self.module.with_changes(body=[statement], header=(), footer=())
+            self.resolved[statement] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        where = self.resolved[statement].get(node)
+        if where is None:
+            return start, 0
+        return start + where.start.line - 1, where.start.column
+
+    def _start(self, statement: cst.CSTNode) -> int:
+        # Count lines statement by statement, only as far as the latest statement asked for.
+        body = self.module.body
+        while statement not in self.starts:
+            if not self.starts:
+                self._line = 1 + sum(self.module.code_for_node(e).count("\n") for e in self.module.header)
+            current = body[len(self.starts)]
+            self.starts[current] = self._line
+            self._line += self.module.code_for_node(current).count("\n")
+        return self.starts[statement]
+
+
+def _accepts(new_data: bytes, new_text: str, original_compiles: bool) -> bool:
+    """Output is accepted only if it parses: with CPython's own compiler when the input compiled
+    there (stricter and far cheaper than a second libcst parse), else with libcst."""
+    if original_compiles:
+        return _compiles(new_text)
+    try:
+        cst.parse_module(new_data)
+    except (cst.ParserSyntaxError, RecursionError):
+        return False
+    return True
 
 
 def _compiles(text: str) -> bool:

@@ -27,6 +27,7 @@ class PendingFinding:
     fixed: bool
     line: int | None = None
     column: int | None = None
+    statement: cst.CSTNode | None = None  # the top-level statement holding `node`, for its position
 
 
 class Rule(cst.CSTTransformer):
