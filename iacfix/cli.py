@@ -59,8 +59,19 @@ def _check_codes(ctx: click.Context, param: click.Parameter, values: Sequence[st
     return codes
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from iacfix.codemods._symbols import load_index
+
+    click.echo(f"iacfix {__version__}")
+    click.echo(load_index().describe())
+    ctx.exit()
+
+
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", message="iacfix %(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and the API index versions in use.")
 def main() -> None:
     """Fix AI-generated AWS CDK v2 and CDKTF Python code."""
 

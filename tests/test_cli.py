@@ -177,3 +177,4 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert "+logger.info(\"x %s\", a)" in proc.stdout
     version = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("iacfix ")
+    assert "API index: aws-cdk-lib " in version.stdout
