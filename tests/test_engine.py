@@ -10,7 +10,7 @@ import pytest
 
 import iacfix.codemods._engine as engine
 from iacfix.codemods._engine import fix_paths, fix_source
-from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods._rule import FixSafety, Rule, Severity, TextRule
 from iacfix.settings import Settings
 
 LOGGING = 'import logging\nlogger = logging.getLogger()\nlogger.info(f"x {a}")\n'
@@ -208,3 +208,35 @@ def test_statement_positions_equal_whole_module_positions() -> None:
             where = expected[call]
             assert positions.of(item) == (where.start.line, where.start.column)
     assert len(expected) > 50
+
+
+class _PinCdkV1(TextRule):
+    """Test text rule."""
+
+    CODE = "IAC997"
+    NAME = "test-pin"
+    SUMMARY = "replaces a requirement"
+    SEVERITY = Severity.LOW
+    FIX_SAFETY = FixSafety.SAFE
+    TRIGGERS = re.compile("aws-cdk.core")
+
+    def fix(self, text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        for number, line in enumerate(lines, 1):
+            if line.startswith("aws-cdk.core") and self.report(number, 0, "v1 package"):
+                lines[number - 1] = "aws-cdk-lib>=2.0.0\n"
+        return "".join(lines)
+
+
+def test_requirements_files_are_found_and_fixed_by_text_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    monkeypatch.setattr(engine, "select_rules", lambda settings: (*engine.ALL_RULES, _PinCdkV1))
+    (tmp_path / "requirements.txt").write_text("boto3\naws-cdk.core==1.204.0  # iacfix: ignore\naws-cdk.core\n")
+    (tmp_path / "requirements-dev.txt").write_text("pytest\n")
+    (tmp_path / "notes.txt").write_text("aws-cdk.core\n")
+    results = {Path(r.path).name: r for r in fix_paths([str(tmp_path)])}
+    assert sorted(results) == ["requirements-dev.txt", "requirements.txt"]
+    fixed = results["requirements.txt"]
+    assert fixed.new == b"boto3\naws-cdk.core==1.204.0  # iacfix: ignore\naws-cdk-lib>=2.0.0\n"
+    assert [(f.code, f.line, f.fixed) for f in fixed.findings] == [("IAC997", 3, True)]
+    assert not results["requirements-dev.txt"].changed

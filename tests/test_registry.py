@@ -55,7 +55,7 @@ def test_documented_example_is_what_the_rule_does(rule: type) -> None:
     examples, afters = _blocks(text, "## Example"), _blocks(text, "## After the fix")
     assert examples and len(examples) == len(afters), f"{rule.CODE}: Example and After blocks must pair up"
     for example, after in zip(examples, afters):
-        result = fix_source(example, "example.py", Settings(select=(rule.CODE,)))
+        result = _fix_example(rule, example)
         assert result.findings, f"{rule.CODE}: the example shows no defect"
         assert result.new.decode() == after
 
@@ -68,3 +68,12 @@ def test_every_rule_is_documented(document: str) -> None:
     missing = [rule.CODE for rule in ALL_RULES if f"{rule.CODE} {rule.NAME}" not in text
                and f"| {rule.CODE} | {rule.NAME} |" not in text]
     assert not missing, f"{document} does not name {missing}"
+
+
+def _fix_example(rule: type, example: str):  # noqa: ANN202 - a FileResult
+    from iacfix.codemods._engine import fix_text_source
+
+    settings = Settings(select=(rule.CODE,))
+    if rule.UNIT_KIND == "python":
+        return fix_source(example, "example.py", settings)
+    return fix_text_source(example, "requirements.txt", rule.UNIT_KIND, settings)

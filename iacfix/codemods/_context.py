@@ -130,6 +130,14 @@ class FileContext:
             PendingFinding(type(rule), None, message, FixSafety.NONE, False, line, column)
         )
 
+    def record_text(self, rule: object, line: int, column: int, message: str, safety: FixSafety) -> bool:
+        """A finding of a text rule at a known position; returns whether to apply its fix."""
+        if self.suppressions.silences(type(rule), range(line, line + 1)):  # type: ignore[arg-type]
+            return False
+        apply = safety is FixSafety.SAFE or (safety is FixSafety.UNSAFE and self.settings.unsafe_fixes)
+        self.pending.append(PendingFinding(type(rule), None, message, safety, apply, line, column))  # type: ignore[arg-type]
+        return apply
+
     def _suppressed(self, rule: type[Rule], node: cst.CSTNode) -> bool:
         assert self.positions is not None
         where = self.positions.get(node)

@@ -32,8 +32,8 @@ from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
 from iacfix._results import FileError, FileResult, Finding
-from iacfix.codemods._rule import PendingFinding, Rule
-from iacfix.codemods._units import Document, PythonFile, Split, Unit, document_for
+from iacfix.codemods._rule import PendingFinding, Rule, TextRule
+from iacfix.codemods._units import Document, PythonFile, RequirementsFile, Split, Unit, document_for
 from iacfix.settings import Settings
 
 MAX_PASSES = 3
@@ -91,13 +91,49 @@ def fix_source(
 ) -> FileResult:
     """Fix one source text. `rules` defaults to those the settings select."""
     settings = settings or Settings()
-    rules = select_rules(settings) if rules is None else rules
+    rules = [rule for rule in (select_rules(settings) if rules is None else rules) if rule.UNIT_KIND == "python"]
     old = data.encode("utf-8") if isinstance(data, str) else data
     try:
         text, encoding = decode(old)
     except DecodeError as error:
         return FileResult(path, old, old, error=FileError(str(error), error.line, error.column))
     return _Fixer(path, old, text, encoding, settings, rules, project, virtual_name).run(module)
+
+
+def fix_text_source(
+    data: bytes | str,
+    path: str,
+    kind: str,
+    settings: Settings | None = None,
+    *,
+    rules: Sequence[type[Rule] | type[TextRule]] | None = None,
+) -> FileResult:
+    """Fix one non-Python unit (e.g. requirements.txt content) with the text rules of its kind."""
+    settings = settings or Settings()
+    chosen = [rule for rule in (select_rules(settings) if rules is None else rules) if rule.UNIT_KIND == kind]
+    old = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        text = old.decode("utf-8-sig" if old.startswith(codecs.BOM_UTF8) else "utf-8")
+    except UnicodeDecodeError as error:
+        return FileResult(path, old, old, error=FileError(f"cannot decode as utf-8: {error.reason}"))
+    findings: list[Finding] = []
+    internal: list[str] = []
+    new_text = text
+    for rule in chosen:
+        context = FileContext(path, new_text, settings)
+        if not rule.wants(new_text, context):  # type: ignore[arg-type]
+            continue
+        try:
+            fixed_text = rule(context).fix(new_text)  # type: ignore[call-arg, union-attr]
+        except Exception as error:  # the engine boundary: one rule's bug must not sink the file
+            internal.append(f"internal error in {rule.CODE} ({type(error).__name__}: {error})")
+            continue
+        new_text = fixed_text
+        findings.extend(Finding(path, item.line or 1, (item.column or 0) + 1, rule.CODE, rule.NAME, rule.SEVERITY,
+                                item.message, item.fix_safety, item.fixed) for item in context.pending)
+    new = old if new_text == text else (codecs.BOM_UTF8 if old.startswith(codecs.BOM_UTF8) else b"") + \
+        new_text.encode("utf-8")
+    return FileResult(path, old, new, tuple(sorted(findings)), None, tuple(internal))
 
 
 def collect_project(
@@ -479,7 +515,7 @@ def _fix_split(path: str, data: bytes, document: Document, split: Split, setting
     fixed = [
         fix_source(unit.data, unit.path, settings, rules=rules, project=project, virtual_name=unit.name,
                    module=parsed.pop((unit.path, unit.index), None))
-        if unit.kind == "python" else FileResult(unit.path, unit.data, unit.data)
+        if unit.kind == "python" else fix_text_source(unit.data, unit.path, unit.kind, settings, rules=rules)
         for unit in split.units
     ]
     return _join(path, data, document, split, fixed)
@@ -542,7 +578,7 @@ def _from_cache(path: str, data: bytes, entry: tuple[object, ...]) -> FileResult
 
 
 def _join(path: str, data: bytes, document: Document, split: Split, fixed: list[FileResult]) -> FileResult:
-    if isinstance(document, PythonFile):
+    if isinstance(document, (PythonFile, RequirementsFile)):
         return fixed[0]
     findings: list[Finding] = []
     internal: list[str] = []

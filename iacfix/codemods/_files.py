@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from iacfix.codemods._units import is_requirements
+
 DEFAULT_EXCLUDE = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "cdk.out", "cdktf.out", ".gen",
      "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", "build", "dist"}
@@ -30,7 +32,7 @@ class Source:
 def discover(paths: Sequence[str], exclude: frozenset[str] = DEFAULT_EXCLUDE) -> Iterator[tuple[str, str | None]]:
     """Yield `(path, error)` for every file to process, in a stable order, each file once.
 
-    Directories are walked for `*.py`; files named explicitly are taken whatever their suffix.
+    Directories are walked for `*.py` and `requirements*.txt`; files named explicitly are taken whatever their suffix.
     Symlinked directories are not followed (no loops), and a file reached twice is yielded once.
     """
     seen: set[str] = set()
@@ -48,7 +50,7 @@ def discover(paths: Sequence[str], exclude: frozenset[str] = DEFAULT_EXCLUDE) ->
             for root, dirs, files in os.walk(path, onerror=None):
                 dirs[:] = sorted(d for d in dirs if d not in exclude and not os.path.islink(os.path.join(root, d)))
                 for name in sorted(files):
-                    if name.endswith(PYTHON_SUFFIXES):
+                    if name.endswith(PYTHON_SUFFIXES) or is_requirements(name):
                         full = os.path.join(root, name)
                         if os.path.isfile(full) and once(full):
                             yield full, None
