@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import traceback
@@ -79,12 +80,16 @@ def main() -> None:
               help="Colour diffs.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print tracebacks and every file processed.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Write the fixed file to PATH (a new file) and leave the input alone; one input file only.")
 def fix_command(paths: tuple[str, ...], dry_run: bool, check: bool, stdin_filename: str | None,
                 select: tuple[str, ...], ignore: tuple[str, ...], unsafe_fixes: bool, line_length: int | None,
-                output_format: str, color: str, quiet: bool, verbose: bool) -> None:
+                output_format: str, color: str, quiet: bool, verbose: bool, output: str | None) -> None:
     """Fix PATH... in place (files, or directories searched for *.py).
 
-    `-` reads a file from stdin and writes the fixed file to stdout (for editors).
+    A Markdown answer (`MODEL_RESPONSE.md`, named explicitly) has its Python blocks fixed as the
+    files they name; the prose is kept byte for byte. `-` reads a file from stdin and writes the
+    fixed file to stdout (for editors).
     """
     settings = Settings(select=select or ("IAC",), ignore=ignore, unsafe_fixes=unsafe_fixes,
                         line_length=line_length)
@@ -95,14 +100,16 @@ def fix_command(paths: tuple[str, ...], dry_run: bool, check: bool, stdin_filena
         sys.exit(_run_stdin(settings, mode, stdin_filename or "<stdin>", output_format, quiet))
     if "-" in paths:
         raise click.UsageError("`-` (stdin) cannot be combined with other paths")
-    sys.exit(_run_paths(paths, settings, mode, output_format, colored, quiet, verbose))
+    if output is not None and (len(paths) != 1 or os.path.isdir(paths[0]) or mode != "write"):
+        raise click.UsageError("-o/--output takes one input file, and no --dry-run or --check")
+    sys.exit(_run_paths(paths, settings, mode, output_format, colored, quiet, verbose, output))
 
 
 def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_format: str, colored: bool,
-               quiet: bool, verbose: bool) -> int:
+               quiet: bool, verbose: bool, output: str | None = None) -> int:
     from iacfix.codemods._diff import unified_diff
     from iacfix.codemods._engine import FileResult, fix_paths
-    from iacfix.codemods._files import ChangedOnDisk, write_atomic
+    from iacfix.codemods._files import ChangedOnDisk, write_atomic, write_new
 
     tally = Tally()
     results = fix_paths(paths, settings)
@@ -110,7 +117,12 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
     diffs: dict[str, str] = {}
     findings_out = sys.stderr if mode == "diff" else sys.stdout
     for result in results:
-        if mode == "write" and result.changed:
+        if output is not None and result.error is None:
+            try:
+                write_new(output, result.new)
+            except OSError as error:
+                result = _failed(result, f"cannot write {output}: {error.strerror or error}")
+        elif mode == "write" and result.changed:
             try:
                 write_atomic(result.path, result.new, expected=result.old)
             except ChangedOnDisk:
@@ -125,8 +137,8 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
             continue
         if result.error is not None:
             click.echo(result.error.format(result.path), err=True)
-        for message in result.internal_errors:
-            click.echo(f"{result.path}: {message}", err=True)
+        for message in (*result.internal_errors, *result.notes):
+            click.echo(message if message.startswith(result.path + ":") else f"{result.path}: {message}", err=True)
         if diffs.get(result.path):
             click.echo(colorize_diff(diffs[result.path]) if colored else diffs[result.path], nl=False,
                        color=colored)
@@ -156,10 +168,10 @@ def _text(result: Any, data: bytes) -> str:
 
 def _run_stdin(settings: Settings, mode: str, name: str, output_format: str, quiet: bool) -> int:
     from iacfix.codemods._diff import unified_diff
-    from iacfix.codemods._engine import fix_source
+    from iacfix.codemods._engine import fix_documents
 
     data = sys.stdin.buffer.read()
-    result = fix_source(data, name, settings)
+    result = fix_documents([(name, data)], settings)[0]
     tally = Tally()
     tally.add(result)
     if mode == "write":
@@ -173,8 +185,8 @@ def _run_stdin(settings: Settings, mode: str, name: str, output_format: str, qui
         return tally.exit_code(mode)
     if result.error is not None:
         click.echo(result.error.format(name), err=True)
-    for message in result.internal_errors:
-        click.echo(f"{name}: {message}", err=True)
+    for message in (*result.internal_errors, *result.notes):
+        click.echo(message if message.startswith(name + ":") else f"{name}: {message}", err=True)
     if not quiet:
         for finding in result.findings:
             click.echo(finding_line(finding, mode=mode), err=True)

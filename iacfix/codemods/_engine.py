@@ -393,12 +393,21 @@ def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[Fi
 
 
 def fix_documents(documents: Sequence[tuple[str, bytes]], settings: Settings | None = None) -> list[FileResult]:
-    """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`, as one project.
+    """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`.
 
-    Rules that look across files (`COLLECTS`) first see every unit of every document; then each
-    unit is fixed, reusing the tree parsed for that look so no unit is parsed twice.
+    The `.py` files form one project; each Markdown answer is a project of its own (its blocks
+    are the files it names). Rules that look across files (`COLLECTS`) first see every unit of a
+    project; then each unit is fixed, reusing the tree parsed for that look so no unit is parsed twice.
     """
     settings = settings or Settings()
+    files = [(path, data) for path, data in documents if isinstance(document_for(path), PythonFile)]
+    answers = [[(path, data)] for path, data in documents if not isinstance(document_for(path), PythonFile)]
+    results = [result for group in ([files] if files else []) + answers for result in _fix_project(group, settings)]
+    order = {path: number for number, (path, _) in enumerate(documents)}
+    return sorted(results, key=lambda result: order[result.path])
+
+
+def _fix_project(documents: Sequence[tuple[str, bytes]], settings: Settings) -> list[FileResult]:
     rules = select_rules(settings)
     splits = []
     for path, data in documents:
