@@ -122,6 +122,11 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
                 write_new(output, result.new)
             except OSError as error:
                 result = _failed(result, f"cannot write {output}: {error.strerror or error}")
+        elif mode == "write" and result.new_file:
+            try:
+                write_new(result.path, result.new, make_dirs=True)
+            except OSError as error:
+                result = _failed(result, f"cannot create: {error.strerror or error}")
         elif mode == "write" and result.changed:
             try:
                 write_atomic(result.path, result.new, expected=result.old)
@@ -132,7 +137,8 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
         tally.add(result)
         final.append(result)
         if result.changed and mode == "diff":
-            diffs[result.path] = unified_diff(_text(result, result.old), _text(result, result.new), result.path)
+            diffs[result.path] = unified_diff(_text(result, result.old), _text(result, result.new), result.path,
+                                              new_file=result.new_file)
         if output_format == "json":
             continue
         if result.error is not None:

@@ -97,7 +97,8 @@ def test_blocks_are_named_after_their_files() -> None:
         ("requirements.txt", "requirements"),
     ]
     assert [unit.index for unit in split.units] == list(range(8))
-    names = {block.number: (block.name, block.kind) for block in read_blocks((FIXTURES / "named_files.md").read_bytes())}
+    blocks = read_blocks((FIXTURES / "named_files.md").read_bytes())
+    names = {block.number: (block.name, block.kind) for block in blocks}
     assert names[9] == ("cdk.json", "file")
     assert names[10] == (None, None) and names[11] == (None, None)  # bash and text blocks are not files
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import os
 import re
 import tokenize
 import warnings
@@ -61,6 +62,7 @@ class FileResult:
     internal_errors: tuple[str, ...] = ()
     encoding: str = "utf-8"
     notes: tuple[str, ...] = field(default=())
+    new_file: bool = False  # a file a project rule adds (`old` is empty; never written over a file)
 
     @property
     def changed(self) -> bool:
@@ -376,6 +378,7 @@ def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[Fi
     """Fix every file under `paths` (read from disk, nothing written), in a stable order."""
     from iacfix.codemods._files import discover, read
 
+    settings = settings or Settings()
     results: list[FileResult] = []
     documents = []
     for path, problem in discover(paths):
@@ -388,6 +391,12 @@ def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[Fi
         else:
             documents.append((source.path, source.data))
     results.extend(fix_documents(documents, settings))
+    # Project rules (IAC4xx) look at the projects of the folders given, and may add files to them.
+    folders = [path for path in paths if os.path.isdir(path)]
+    if folders:
+        from iacfix.codemods._project_rules import add_project_results
+
+        results = add_project_results(folders, results, settings)
     results.sort(key=lambda result: result.path)
     return results
 
