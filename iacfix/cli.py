@@ -20,7 +20,7 @@ Exit codes:
   1  findings left unfixed, or (--check) files that would change
   2  usage error, or a file that could not be processed"""
 
-_COMMANDS = ("rules", "explain")
+_COMMANDS = ("extract", "rules", "explain")
 
 
 class _Cli(click.Group):
@@ -197,6 +197,34 @@ def _run_stdin(settings: Settings, mode: str, name: str, output_format: str, qui
         for finding in result.findings:
             click.echo(finding_line(finding, mode=mode), err=True)
     return tally.exit_code(mode)
+
+
+@main.command("extract", epilog="""\b
+Exit codes:
+  0  every named block written
+  1  (--fix) findings left unfixed
+  2  a name refused (absolute, or out of DIR), a file that exists (without --force), or a write error""")
+@click.argument("answer", type=click.Path(dir_okay=False))
+@click.option("--to", "dest", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="The folder to write the files into (created when missing).")
+@click.option("--fix", is_flag=True, help="Fix the answer on the way, and add a missing tap.py or cdk.json.")
+@click.option("--force", is_flag=True, help="Replace files that already exist in DIR.")
+@click.option("--select", multiple=True, callback=_check_codes, metavar="CODES", help="Rules to run (with --fix).")
+@click.option("--ignore", multiple=True, callback=_check_codes, metavar="CODES", help="Rules to skip.")
+def extract_command(answer: str, dest: str, fix: bool, force: bool, select: tuple[str, ...],
+                    ignore: tuple[str, ...]) -> None:
+    """Write the files a Markdown answer names (its fenced blocks) into DIR."""
+    from iacfix.extract import extract
+
+    result = extract(answer, dest, fix=fix, force=force, settings=Settings(select=select or ("IAC",), ignore=ignore))
+    for target, origin in result.written:
+        click.echo(f"{target}  (from {origin})")
+    for message in result.messages:
+        click.echo(message.text, err=True)
+    for finding in result.findings:
+        click.echo(finding_line(finding, mode="write"), err=True)
+    click.echo(result.summary(dest), err=True)
+    sys.exit(result.exit_code)
 
 
 @main.command("rules")

@@ -29,7 +29,7 @@ from iacfix.codemods._units import Split, Unit
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3"})
 _FENCE = re.compile(rb"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _PATH = re.compile(
-    r"(?<![\w/.\-:])(?:\./)?((?:[\w.\-]+/)*(?:[\w\-][\w.\-]*\.(?:pyi?|txt|json|ya?ml|toml|cfg|ini|md|sh|js|ts|zip|env)"
+    r"(?<![\w/.\-:~])(?:\./)?((?:~/|/|[A-Za-z]:/)?(?:[\w.\-]+/)*(?:[\w\-][\w.\-]*\.(?:pyi?|txt|json|ya?ml|toml|cfg|ini|md|sh|js|ts|zip|env)"
     r"|Dockerfile|Pipfile|Makefile|\.gitignore|\.env))(?![\w/\-]|\.\w)"
 )
 _HEADING = re.compile(r"#{1,6}\s")

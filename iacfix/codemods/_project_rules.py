@@ -144,7 +144,7 @@ def add_project_results(folders: Sequence[str], results: Sequence[FileResult], s
     extra: list[FileResult] = []
     for root, known in sorted(roots.items()):
         view = ProjectView(root, dict(known))
-        _add_disk_files(view)
+        add_disk_files(view)
         for fix in check_project(view, settings):
             new = fix.new_file
             if new is not None:
@@ -198,7 +198,8 @@ def view_for(context: FileContext) -> ProjectView | None:
     return ProjectView(root) if root is not None else None
 
 
-def _add_disk_files(view: ProjectView) -> None:
+def add_disk_files(view: ProjectView) -> None:
+    """Add the `.py` files under the view's folder that the run does not already know."""
     from iacfix.codemods._files import discover, read
 
     assert view.root is not None
