@@ -20,7 +20,7 @@ Exit codes:
   1  findings left unfixed, or (--check) files that would change
   2  usage error, or a file that could not be processed"""
 
-_COMMANDS = ("extract", "rules", "explain")
+_COMMANDS = ("extract", "report", "rules", "explain")
 
 
 class _Cli(click.Group):
@@ -75,16 +75,20 @@ def main() -> None:
 @click.option("--ignore", multiple=True, callback=_check_codes, metavar="CODES", help="Rules to skip.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
 @click.option("--line-length", type=click.IntRange(40, 1000), help="Line length limit (default: pylint config or 120).")
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output-format", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="sarif: SARIF 2.1.0 for code scanning; github: workflow annotations.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour diffs.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print tracebacks and every file processed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="PATH",
               help="Write the fixed file to PATH (a new file) and leave the input alone; one input file only.")
+@click.option("--report", "report", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write the findings as a MODEL_FAILURES.md analysis to FILE (a new file).")
 def fix_command(paths: tuple[str, ...], dry_run: bool, check: bool, stdin_filename: str | None,
                 select: tuple[str, ...], ignore: tuple[str, ...], unsafe_fixes: bool, line_length: int | None,
-                output_format: str, color: str, quiet: bool, verbose: bool, output: str | None) -> None:
+                output_format: str, color: str, quiet: bool, verbose: bool, output: str | None,
+                report: str | None) -> None:
     """Fix PATH... in place (files, or directories searched for *.py).
 
     A Markdown answer (`MODEL_RESPONSE.md`, named explicitly) has its Python blocks fixed as the
@@ -96,17 +100,18 @@ def fix_command(paths: tuple[str, ...], dry_run: bool, check: bool, stdin_filena
     mode = "check" if check else "diff" if dry_run else "write"
     colored = color == "always" or (color == "auto" and sys.stdout.isatty())
     _install_signal_handlers()
-    if paths == ("-",):
+    if paths == ("-",) and report is None:
         sys.exit(_run_stdin(settings, mode, stdin_filename or "<stdin>", output_format, quiet))
     if "-" in paths:
-        raise click.UsageError("`-` (stdin) cannot be combined with other paths")
+        raise click.UsageError("`-` (stdin) cannot be combined with other paths or --report")
     if output is not None and (len(paths) != 1 or os.path.isdir(paths[0]) or mode != "write"):
         raise click.UsageError("-o/--output takes one input file, and no --dry-run or --check")
-    sys.exit(_run_paths(paths, settings, mode, output_format, colored, quiet, verbose, output))
+    code = _run_paths(paths, settings, mode, output_format, colored, quiet, verbose, output, report)
+    sys.exit(code)
 
 
 def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_format: str, colored: bool,
-               quiet: bool, verbose: bool, output: str | None = None) -> int:
+               quiet: bool, verbose: bool, output: str | None = None, report: str | None = None) -> int:
     from iacfix.codemods._diff import unified_diff
     from iacfix.codemods._engine import FileResult, fix_paths
     from iacfix.codemods._files import ChangedOnDisk, write_atomic, write_new
@@ -139,7 +144,7 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
         if result.changed and mode == "diff":
             diffs[result.path] = unified_diff(_text(result, result.old), _text(result, result.new), result.path,
                                               new_file=result.new_file)
-        if output_format == "json":
+        if output_format != "text":
             continue
         if result.error is not None:
             click.echo(result.error.format(result.path), err=True)
@@ -155,9 +160,14 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
             click.echo(f"{result.path}: {len(result.findings)} finding(s)", err=True)
     if output_format == "json":
         click.echo(as_json(final, tally, mode, diffs))
+    elif output_format in ("sarif", "github"):
+        from iacfix._formats import github_annotations, sarif
+
+        click.echo(sarif(final) if output_format == "sarif" else github_annotations(final), nl=False)
     elif not quiet:
         click.echo(tally.summary(mode), err=True)
-    return tally.exit_code(mode)
+    written = _write_report(final, settings, paths, report) if report else 0
+    return max(tally.exit_code(mode), written)
 
 
 def _failed(result: Any, message: str) -> Any:
@@ -186,8 +196,12 @@ def _run_stdin(settings: Settings, mode: str, name: str, output_format: str, qui
         sys.stdout.buffer.flush()
     elif mode == "diff" and result.changed:
         click.echo(unified_diff(_text(result, result.old), _text(result, result.new), name), nl=False)
-    if output_format == "json":
-        click.echo(as_json([result], tally, mode, {}), err=True)
+    if output_format != "text":
+        from iacfix._formats import github_annotations, sarif
+
+        render = {"json": lambda: as_json([result], tally, mode, {}), "sarif": lambda: sarif([result]),
+                  "github": lambda: github_annotations([result])}[output_format]
+        click.echo(render(), err=True, nl=output_format == "json")
         return tally.exit_code(mode)
     if result.error is not None:
         click.echo(result.error.format(name), err=True)
@@ -225,6 +239,42 @@ def extract_command(answer: str, dest: str, fix: bool, force: bool, select: tupl
         click.echo(finding_line(finding, mode="write"), err=True)
     click.echo(result.summary(dest), err=True)
     sys.exit(result.exit_code)
+
+
+@main.command("report", epilog=EXIT_CODES)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the analysis to FILE (a new file) instead of stdout.")
+@click.option("--select", multiple=True, callback=_check_codes, metavar="CODES", help="Rules to run.")
+@click.option("--ignore", multiple=True, callback=_check_codes, metavar="CODES", help="Rules to skip.")
+@click.option("--unsafe-fixes", is_flag=True, help="Count fixes that may change behaviour as applied.")
+def report_command(paths: tuple[str, ...], output: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                   unsafe_fixes: bool) -> None:
+    """Write the findings as a MODEL_FAILURES.md analysis (nothing else is written)."""
+    from iacfix.codemods._engine import fix_paths
+
+    settings = Settings(select=select or ("IAC",), ignore=ignore, unsafe_fixes=unsafe_fixes)
+    results = fix_paths(paths, settings)
+    tally = Tally()
+    for result in results:
+        tally.add(result)
+    sys.exit(max(tally.exit_code("diff"), _write_report(results, settings, paths, output)))
+
+
+def _write_report(results: Sequence[Any], settings: Settings, paths: Sequence[str], output: str | None) -> int:
+    from iacfix.codemods._files import write_new
+    from iacfix.report import render
+
+    text = render(results, settings, paths=paths)
+    if output is None:
+        click.echo(text, nl=False)
+        return 0
+    try:
+        write_new(output, text.encode("utf-8"))
+    except OSError as error:
+        click.echo(f"{output}: error: cannot write the report: {error.strerror or error}", err=True)
+        return 2
+    return 0
 
 
 @main.command("rules")

@@ -127,8 +127,9 @@ def add_project_results(folders: Sequence[str], results: Sequence[FileResult], s
     """`results` plus what project rules say about the projects of a directory run.
 
     A project is checked when its root (see `project_root`) is one of `folders`, lies inside one,
-    or holds one as its `lib/` (`iacfix lib/`). Findings join the result of the file they point
-    at; each new file is a result of its own (`new_file`, empty `old`).
+    or holds one as its `lib/` (`iacfix lib/`). Each new file is a result of its own (`new_file`,
+    empty `old`) holding the finding it fixes; a finding with no new file joins the result of the
+    file it points at.
     """
     from iacfix.codemods._engine import FileResult
 
@@ -147,14 +148,13 @@ def add_project_results(folders: Sequence[str], results: Sequence[FileResult], s
         add_disk_files(view)
         for fix in check_project(view, settings):
             new = fix.new_file
-            if new is not None:
-                extra.append(FileResult(view.where(new.name), b"", new.data, new_file=True))
-            holder = by_path.get(fix.finding.path)
-            if holder is None:  # the finding points at a file outside the run: show it with the new file
-                holder = extra.pop() if new is not None else FileResult(fix.finding.path, b"", b"")
-                extra.append(replace(holder, findings=tuple(sorted((*holder.findings, fix.finding)))))
-            else:
+            if new is not None:  # the finding travels with the file that fixes it
+                extra.append(FileResult(view.where(new.name), b"", new.data, (fix.finding,), new_file=True))
+            elif fix.finding.path in by_path:
+                holder = by_path[fix.finding.path]
                 by_path[holder.path] = replace(holder, findings=tuple(sorted((*holder.findings, fix.finding))))
+            else:  # a file outside the run (seen for context only): the finding stands alone
+                extra.append(FileResult(fix.finding.path, b"", b"", (fix.finding,)))
     return [by_path[result.path] for result in results] + extra
 
 
