@@ -86,7 +86,8 @@ def test_named_blocks_become_files(answer: Path, tmp_path: Path) -> None:
         "cdk.json": '{"app": "python3 tap.py"}\n',
         "lib/broken.py": "def broken(:\n    ...\n",
         "lib/lambda/index.py": "# lib/lambda/index.py\ndef handler(event, context):\n    return event\n",
-        "lib/tap_stack.py": 'import logging\n\nlogger = logging.getLogger(__name__)\nlogger.info(f"second version {2}")\n',
+        "lib/tap_stack.py": ('import logging\n\nlogger = logging.getLogger(__name__)\n'
+                             'logger.info(f"second version {2}")\n'),
         "requirements.txt": "aws-cdk-lib>=2.100.0\n",
     }
     texts = [message.text for message in out.messages]

@@ -28,8 +28,11 @@ from iacfix.codemods._units import Split, Unit
 
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3"})
 _FENCE = re.compile(rb"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+# A file path: optional root (`/`, `~/`, `C:/`, kept so that extract can refuse it), folders, and a
+# name with a known extension (or a known extension-less name); not part of a longer word or URL.
 _PATH = re.compile(
-    r"(?<![\w/.\-:~])(?:\./)?((?:~/|/|[A-Za-z]:/)?(?:[\w.\-]+/)*(?:[\w\-][\w.\-]*\.(?:pyi?|txt|json|ya?ml|toml|cfg|ini|md|sh|js|ts|zip|env)"
+    r"(?<![\w/.\-:~])(?:\./)?((?:~/|/|[A-Za-z]:/)?(?:[\w.\-]+/)*"
+    r"(?:[\w\-][\w.\-]*\.(?:pyi?|txt|json|ya?ml|toml|cfg|ini|md|sh|js|ts|zip|env)"
     r"|Dockerfile|Pipfile|Makefile|\.gitignore|\.env))(?![\w/\-]|\.\w)"
 )
 _HEADING = re.compile(r"#{1,6}\s")
