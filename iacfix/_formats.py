@@ -103,8 +103,7 @@ def _artifact(path: str) -> dict[str, str]:
 
 
 def _display(path: str) -> str:
-    shown = path.replace(os.sep, "/")
-    return shown[2:] if shown.startswith("./") else shown
+    return path.replace(os.sep, "/").removeprefix("./")
 
 
 def _data(text: str) -> str:

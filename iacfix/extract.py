@@ -26,7 +26,6 @@ from iacfix.codemods._project_rules import ProjectFile, ProjectView, add_disk_fi
 from iacfix.codemods._rule import Finding
 from iacfix.settings import Settings
 
-
 _FILE_LANGUAGES = frozenset({"python", "py", "python3", "py3", "json", "txt", "yaml", "yml", "toml", "ini", "cfg",
                              "dockerfile"})
 

@@ -177,7 +177,7 @@ def _manual_work(results: Sequence[FileResult], places: list[_Place]) -> list[st
 def _hunks(old: list[str], new: list[str], regions: list[range]) -> list[tuple[int, int, int, int]]:
     """Changed line ranges (old start, old end, new start, new end), with a line of context that
     stays inside the region (the Python block) the change is in."""
-    hunks = []
+    hunks: list[tuple[int, int, int, int]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
@@ -251,5 +251,4 @@ def _why(rule: type) -> str:
 
 
 def _display(path: str) -> str:
-    shown = path.replace(os.sep, "/")
-    return shown[2:] if shown.startswith("./") else shown
+    return path.replace(os.sep, "/").removeprefix("./")

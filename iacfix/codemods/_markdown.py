@@ -113,7 +113,7 @@ class MarkdownAnswer:
     """A Markdown answer: its Python and requirements blocks are the units."""
 
     def split(self, path: str, data: bytes) -> Split:
-        units = []
+        units: list[Unit] = []
         for block in read_blocks(data):
             if block.kind not in ("python", "requirements"):
                 continue

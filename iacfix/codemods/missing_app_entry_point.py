@@ -197,9 +197,9 @@ def _callee(call: ast.Call) -> str:
 
 def _takes_suffix(node: ast.ClassDef) -> bool:
     for item in node.body:
-        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-            if item.target.id == "environment_suffix":
-                return True
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) \
+                and item.target.id == "environment_suffix":
+            return True  # a dataclass field
         if isinstance(item, ast.FunctionDef) and item.name == "__init__":
             return "environment_suffix" in {a.arg for a in (*item.args.args, *item.args.kwonlyargs)}
     return False
