@@ -46,8 +46,8 @@ class MissingLambdaAsset(Rule):
     ## Fix safety
     Safe: the path is only changed when the old one does not exist and the new one does. Paths
     built at run time (`os.path.join(...)`, f-strings) and absolute paths are left alone, and so
-    is every file whose project root is unknown (stdin, a Markdown block the answer does not name).
-    In a Markdown answer the project is the set of files the answer names.
+    is every file whose project root is unknown (stdin without `--stdin-filename`, a Markdown block
+    the answer does not name). In a Markdown answer the project is the set of files it names.
 
     ## References
     https://docs.aws.amazon.com/cdk/v2/guide/assets.html
