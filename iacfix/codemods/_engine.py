@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import os
 import re
 import tokenize
 import warnings
@@ -442,10 +443,16 @@ def iter_paths(
     cache: Cache | None = None,
     jobs: int = 1,
     on_total: Callable[[int], None] | None = None,
+    on_done: Callable[[str], None] | None = None,
 ) -> Iterator[FileResult]:
-    """`fix_paths` as a stream: results come in discovery order as soon as they are ready."""
+    """`fix_paths` as a stream: results in discovery order, each as soon as it is ready.
+
+    Project rules (IAC4xx) look at the projects of the folders given once every file is fixed,
+    and may add findings or new files; when they apply, results are held back until then.
+    """
     from iacfix.codemods._files import discover, read
 
+    settings = settings or Settings()
     documents: list[tuple[str, bytes] | FileResult] = []
     for path, problem in discover(paths):
         if problem:
@@ -459,13 +466,25 @@ def iter_paths(
     if on_total:
         on_total(len(documents))
     readable = [d for d in documents if not isinstance(d, FileResult)]
-    fixed = iter_documents(readable, settings, cache=cache, jobs=jobs)  # type: ignore[arg-type]
-    for document in documents:
-        yield document if isinstance(document, FileResult) else next(fixed)
+    fixed = iter_documents(readable, settings, cache=cache, jobs=jobs, on_done=on_done)  # type: ignore[arg-type]
+    results = (document if isinstance(document, FileResult) else next(fixed) for document in documents)
+    folders = [path for path in paths if os.path.isdir(path)]
+    if not folders or not _selects_project_rules(settings):
+        yield from results
+        return
+    from iacfix.codemods._project_rules import add_project_results
+
+    yield from sorted(add_project_results(folders, list(results), settings), key=lambda result: result.path)
+
+
+def _selects_project_rules(settings: Settings) -> bool:
+    from iacfix.codemods._project_rules import ProjectRule
+
+    return any(issubclass(rule, ProjectRule) for rule in select_rules(settings))
 
 
 def fix_documents(documents: Sequence[tuple[str, bytes]], settings: Settings | None = None) -> list[FileResult]:
-    """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`, as one project."""
+    """Fix documents (`.py` files, requirements files, Markdown answers) given as `(path, bytes)`."""
     return list(iter_documents(documents, settings))
 
 
@@ -475,14 +494,37 @@ def iter_documents(
     *,
     cache: Cache | None = None,
     jobs: int = 1,
+    on_done: Callable[[str], None] | None = None,
 ) -> Iterator[FileResult]:
-    """Fix documents as one project and yield their results in the order given.
+    """Fix documents and yield their results in the order given.
 
-    Rules that look across files (`COLLECTS`) first see every unit of every document; then each
-    document is fixed. Units parsed for that first look are fixed here, reusing their tree; the
-    others go to `jobs` worker processes when there are enough of them to pay for the pool.
+    The files (`.py`, requirements) form one project; each Markdown answer is a project of its own
+    (its blocks are the files it names).
     """
     settings = settings or Settings()
+    files = [(path, data) for path, data in documents if not _is_answer(path)]
+    stream = _fix_project(files, settings, cache, jobs)
+    for path, data in documents:
+        result = next(_fix_project([(path, data)], settings, cache, 1)) if _is_answer(path) else next(stream)
+        if on_done:
+            on_done(path)
+        yield result
+
+
+def _is_answer(path: str) -> bool:
+    return not isinstance(document_for(path), (PythonFile, RequirementsFile))
+
+
+def _fix_project(
+    documents: Sequence[tuple[str, bytes]], settings: Settings, cache: Cache | None, jobs: int
+) -> Iterator[FileResult]:
+    """Fix one project's documents and yield their results in order.
+
+    Rules that look across files (`COLLECTS`) first see every unit of the project; then each
+    document is fixed. Units parsed for that first look are fixed here, reusing their tree; the
+    others go to `jobs` worker processes when there are enough of them to pay for the pool.
+    Cached results are served without parsing anything.
+    """
     rules = select_rules(settings)
     splits_done = []
     for path, data in documents:

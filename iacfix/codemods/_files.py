@@ -113,3 +113,41 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
         raise
+
+
+def write_new(path: str, data: bytes, *, make_dirs: bool = False) -> None:
+    """Create `path` holding `data`; never replaces an existing file (raises `FileExistsError`).
+
+    The bytes go to a temporary file first, which is then hard-linked to `path`: the link fails
+    if `path` exists, so a file created meanwhile by someone else is not overwritten either.
+    """
+    target = Path(path)
+    if make_dirs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(path):
+        raise FileExistsError(errno.EEXIST, "file exists", path)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, removed in any case
+        "wb", dir=target.parent, prefix=f".{target.name}.", suffix=".iacfix-tmp", delete=False
+    )
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o666 & ~_umask())
+        try:
+            os.link(handle.name, path)
+        except OSError as error:
+            if error.errno in (errno.EEXIST,):
+                raise
+            with open(path, "xb") as out:  # no hard links on this file system
+                out.write(data)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
