@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.unused_suppression import UnusedSuppression
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    UnusedSuppression,
     LoggingFstring,
 )
 

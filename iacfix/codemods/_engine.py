@@ -23,7 +23,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -31,9 +31,13 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
-from iacfix.codemods._rule import Finding, PendingFinding, Rule
+from iacfix.codemods._rule import Finding, FixSafety, PendingFinding, Rule
 from iacfix.codemods._units import Document, PythonFile, Split, Unit, document_for
+from iacfix.codemods.unused_suppression import UnusedSuppression
 from iacfix.settings import Settings
+
+if TYPE_CHECKING:
+    from iacfix.config import Resolver
 
 MAX_PASSES = 3
 
@@ -193,7 +197,11 @@ class _Fixer:
             context = self._context(text)
             active = [r for r in self.rules if r not in self.broken and r.wants(text, context)]
             if not active and number == 0:
-                return self._unparsed_check(text)
+                result = self._unparsed_check(text)
+                if result.error is not None or not self._audits_ignores():
+                    return result
+                data, more = self._unused_ignores(context, text, data)
+                return replace(result, new=data, findings=tuple(sorted(more)), internal_errors=tuple(self.internal))
             if not active:
                 break
             if module is None:
@@ -221,8 +229,34 @@ class _Fixer:
                 continue
             module, data = verified, new_data
             text = decode(new_data)[0]
+        # The last pass ran on the final text unless the passes ran out while still changing it.
+        if self._audits_ignores() and context.text == text:
+            data, more = self._unused_ignores(context, text, data)
+            findings.extend(more)
         findings.sort()
         return FileResult(self.path, self.old, data, tuple(findings), None, tuple(self.internal), self.encoding)
+
+    def _audits_ignores(self) -> bool:
+        return self.settings.report_unused_ignores and UnusedSuppression in self.rules
+
+    def _unused_ignores(self, context: FileContext, text: str, data: bytes) -> tuple[bytes, list[Finding]]:
+        """IAC300: the final pass's suppression comments that silenced nothing; removes them."""
+        from iacfix.codemods.unused_suppression import audit
+
+        if not context.suppressions.directives:
+            return data, []
+        judged = [rule for rule in self.rules if rule not in self.broken and rule is not UnusedSuppression]
+        unused, new_text = audit(text, context.suppressions, judged, tuple(dict.fromkeys((*ALL_RULES, *self.rules))))
+        new_data = new_text.encode(self.encoding)
+        # Bail out (report only) if the text does not give back the same bytes, or the edit does not parse.
+        if new_text != text and (text.encode(self.encoding) != data or self._verify(new_data, False) is None):
+            new_data, unused = data, [replace(item, fixed=False) for item in unused]
+        rule = UnusedSuppression
+        return new_data, [
+            Finding(self.path, item.line, item.column + 1, rule.CODE, rule.NAME, rule.SEVERITY, item.message,
+                    FixSafety.SAFE if item.fixed else FixSafety.NONE, item.fixed)
+            for item in unused
+        ]
 
     def _context(self, text: str) -> FileContext:
         return FileContext(self.path, text, self.settings, self.project, virtual_name=self.virtual_name,
@@ -372,13 +406,19 @@ def _compiles(text: str) -> bool:
     return True
 
 
-def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[FileResult]:
-    """Fix every file under `paths` (read from disk, nothing written), in a stable order."""
+def fix_paths(
+    paths: Sequence[str], settings: Settings | None = None, *, resolver: Resolver | None = None
+) -> list[FileResult]:
+    """Fix every file under `paths` (read from disk, nothing written), in a stable order.
+
+    With a `resolver` (`iacfix.config`), each file gets the settings of its configuration and
+    its exclude patterns apply; files under the same configuration are fixed as one project.
+    """
     from iacfix.codemods._files import discover, read
 
     results: list[FileResult] = []
     documents = []
-    for path, problem in discover(paths):
+    for path, problem in discover(paths, skip=resolver.excluded if resolver else None):
         if problem:
             results.append(FileResult(path, b"", b"", error=FileError(problem)))
             continue
@@ -387,19 +427,33 @@ def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[Fi
             results.append(FileResult(path, b"", b"", error=FileError(source.error)))
         else:
             documents.append((source.path, source.data))
-    results.extend(fix_documents(documents, settings))
+    if resolver is None:
+        results.extend(fix_documents(documents, settings))
+    else:
+        projects: dict[str | None, list[tuple[str, bytes]]] = {}
+        for document in documents:
+            projects.setdefault(resolver.project_key(document[0]), []).append(document)
+        for members in projects.values():
+            results.extend(fix_documents(members, resolver.project_settings(members[0][0]),
+                                         settings_for=resolver.settings_for))
     results.sort(key=lambda result: result.path)
     return results
 
 
-def fix_documents(documents: Sequence[tuple[str, bytes]], settings: Settings | None = None) -> list[FileResult]:
+def fix_documents(
+    documents: Sequence[tuple[str, bytes]],
+    settings: Settings | None = None,
+    *,
+    settings_for: Callable[[str], Settings] | None = None,
+) -> list[FileResult]:
     """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`, as one project.
 
     Rules that look across files (`COLLECTS`) first see every unit of every document; then each
     unit is fixed, reusing the tree parsed for that look so no unit is parsed twice.
+    `settings_for(path)`, when given, is each document's own settings (per-file ignores);
+    `settings` then decides only which rules collect cross-file facts.
     """
     settings = settings or Settings()
-    rules = select_rules(settings)
     splits = []
     for path, data in documents:
         document = document_for(path)
@@ -408,8 +462,10 @@ def fix_documents(documents: Sequence[tuple[str, bytes]], settings: Settings | N
     project, parsed = collect_project(python_units, settings)
     results = []
     for path, data, document, split in splits:
+        own = settings_for(path) if settings_for else settings
+        rules = select_rules(own)
         fixed = [
-            fix_source(unit.data, unit.path, settings, rules=rules, project=project, virtual_name=unit.name,
+            fix_source(unit.data, unit.path, own, rules=rules, project=project, virtual_name=unit.name,
                        module=parsed.pop((unit.path, unit.index), None))
             if unit.kind == "python" else FileResult(unit.path, unit.data, unit.data)
             for unit in split.units
