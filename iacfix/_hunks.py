@@ -86,10 +86,16 @@ def _span(start: int, count: int) -> str:
     return f"{start - 1 if count == 0 else start},{count}"
 
 
-def isolate(all_changes: Sequence[Change], lines_of_rule: Sequence[int], line: int) -> list[Change] | None:
-    """The changes that fix the finding at `line`, from one rule's fix, or None when they can't be
-    told apart: every change must sit on one of the rule's finding lines (an import added at the
-    top belongs to no line, so that fix is taken whole)."""
-    if not all(any(change.covers(other) for other in lines_of_rule) for change in all_changes):
-        return None
-    return [change for change in all_changes if change.covers(line)] or None
+def isolate(all_changes: Sequence[Change], finding_lines: Sequence[int], line: int) -> list[Change] | None:
+    """The changes that fix the finding at 1-based `line`, given the lines of every fixed finding of
+    the fix, or None when they can't be told apart. A finding sits on its node's first line and its fix inside the node, so a
+    change belongs to the nearest finding line at or above its first line; a change above every
+    finding (an import added at the top) belongs to none, and then the fix is taken whole."""
+    mine = []
+    for change in all_changes:
+        owners = [other for other in finding_lines if other <= change.start + 1]
+        if not owners:
+            return None
+        if max(owners) == line:
+            mine.append(change)
+    return mine or None

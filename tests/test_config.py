@@ -240,7 +240,7 @@ def test_glob_patterns(pattern: str, path: str, expected: bool) -> None:
     assert glob_pattern("a*b").match("a/b") is None
 
 
-def test_config_command(tmp_path: Path) -> None:
+def test_config_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pyproject(tmp_path, '[tool.iacfix]\nselect = ["IAC3"]\nline-length = 100\n[tool.iacfix.per-file-ignores]\n'
                         '"tests/*" = ["IAC301"]\n')
     (tmp_path / "tests").mkdir()
@@ -251,7 +251,7 @@ def test_config_command(tmp_path: Path) -> None:
     assert "# rules that run: none" in out
     code, out, _ = run("config", str(tmp_path))
     assert "# rules that run: IAC301" in out and "(does not apply here)" in out
-    os.chdir(tmp_path / "tests")
+    monkeypatch.chdir(tmp_path / "tests")
     assert run("config")[1] == run("config", ".")[1]
     code, out, _ = run("config", "/")
     assert code == 0 and "# no [tool.iacfix] found above it: defaults" in out
