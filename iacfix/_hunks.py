@@ -88,9 +88,10 @@ def _span(start: int, count: int) -> str:
 
 def isolate(all_changes: Sequence[Change], finding_lines: Sequence[int], line: int) -> list[Change] | None:
     """The changes that fix the finding at 1-based `line`, given the lines of every fixed finding of
-    the fix, or None when they can't be told apart. A finding sits on its node's first line and its fix inside the node, so a
-    change belongs to the nearest finding line at or above its first line; a change above every
-    finding (an import added at the top) belongs to none, and then the fix is taken whole."""
+    the fix, or None when they can't be told apart. A finding sits on its node's first line and its
+    fix inside the node, so a change belongs to the nearest finding line at or above its first
+    line; a change above every finding (an import added at the top) belongs to none, and then the
+    fix is taken whole."""
     mine = []
     for change in all_changes:
         owners = [other for other in finding_lines if other <= change.start + 1]

@@ -191,7 +191,7 @@ def _run_stdin(resolver: Resolver, mode: str, name: str, output_format: str, qui
         # An excluded file named with --force-exclude: the editor gets its buffer back untouched.
         sys.stdout.buffer.write(data if mode == "write" else b"")
         return 0
-    result = fix_documents([(name, data)], settings_for=resolver.settings_for)[0]
+    result = fix_documents([(name, data)], resolver.project_settings(name), settings_for=resolver.settings_for)[0]
     tally = Tally()
     tally.add(result)
     if mode == "write":

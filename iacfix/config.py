@@ -13,6 +13,7 @@ configuration is checked, and tests may pass their own.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import sys
@@ -216,6 +217,7 @@ def _same_kind(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
+@functools.lru_cache(maxsize=512)
 def glob_pattern(pattern: str) -> re.Pattern[str]:
     """A glob as ruff reads it: `*` and `?` stay within a folder, `**` spans folders, `{a,b}`."""
     out, index = [], 0
@@ -249,11 +251,28 @@ def glob_pattern(pattern: str) -> re.Pattern[str]:
 def matches(pattern: str, path: str, root: str) -> bool:
     """Does `path` (any form) match `pattern`, read relative to `root`? A pattern without `/`
     also matches the file or folder name alone (`__init__.py`, `generated`)."""
-    absolute = os.path.abspath(path).replace(os.sep, "/")
-    if "/" not in pattern and glob_pattern(pattern).match(os.path.basename(absolute)):
-        return True
-    anchored = pattern if os.path.isabs(pattern) else f"{root.replace(os.sep, '/').rstrip('/')}/{pattern}"
-    return glob_pattern(anchored).match(absolute) is not None
+    return _matcher((pattern,), root)(path)
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(patterns: tuple[str, ...], root: str) -> Callable[[str], bool]:
+    """One compiled test for several patterns (exclude lists are checked for every file)."""
+    base = root.replace(os.sep, "/").rstrip("/")
+
+    def union(globs: Iterable[str]) -> re.Pattern[str] | None:
+        sources = [f"(?:{glob_pattern(g).pattern})" for g in globs]
+        return re.compile("|".join(sources)) if sources else None
+
+    names = union(p for p in patterns if "/" not in p)
+    anchored = union(p if os.path.isabs(p) else f"{base}/{p}" for p in patterns)
+
+    def test(path: str) -> bool:
+        absolute = os.path.abspath(path).replace(os.sep, "/")
+        if names is not None and names.match(absolute.rsplit("/", 1)[-1]):
+            return True
+        return anchored is not None and anchored.match(absolute) is not None
+
+    return test
 
 
 class Resolver:
@@ -354,7 +373,7 @@ class Resolver:
 
     def _excluded_here(self, path: str) -> bool:
         config = self.config_for(os.path.dirname(os.path.abspath(path)))
-        return any(matches(pattern, path, config.root) for pattern in config.excludes)
+        return _matcher(config.excludes, config.root)(path)
 
     def project_key(self, path: str) -> str | None:
         """Files with the same key are fixed as one project (cross-file facts are shared)."""

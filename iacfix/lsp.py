@@ -209,9 +209,10 @@ def code_actions(analysis: Analysis, params: lsp.CodeActionParams, units: Any = 
             actions.append(lsp.CodeAction(title + (" (unsafe)" if unsafe else ""), kind=lsp.CodeActionKind.QuickFix,
                                           diagnostics=[diagnostic], is_preferred=alone and not unsafe,
                                           edit=_edit(analysis, new, units)))
-    new = analysis.new_text()
-    if _wanted(FIX_ALL, only) and new is not None and new != analysis.text:
-        actions.append(lsp.CodeAction("iacfix: fix all findings", kind=FIX_ALL, edit=_edit(analysis, new, units)))
+    everything = analysis.new_text()
+    if _wanted(FIX_ALL, only) and everything is not None and everything != analysis.text:
+        actions.append(lsp.CodeAction("iacfix: fix all findings", kind=FIX_ALL,
+                                      edit=_edit(analysis, everything, units)))
     return actions
 
 

@@ -83,8 +83,8 @@ def test_all_of_a_rule_is_exactly_the_fixed_text_in_every_file(project: Path) ->
     reference = project / "reference"
     reference.mkdir()
     shutil.copy(project / "a.py", reference / "a.py")
-    subprocess.run([sys.executable, "-m", "iacfix", str(reference / "a.py")], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "iacfix", str(reference / "a.py")],
+                   env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, capture_output=True)
     child = spawn("a.py", "b.py", cwd=project)
     answer(child, "a")  # no further questions: every IAC301 change in both files is taken
     assert finish(child) == 0

@@ -8,9 +8,9 @@ import libcst as cst
 from click.testing import CliRunner
 
 from iacfix.cli import main
+from iacfix.codemods import ALL_RULES
 from iacfix.codemods._engine import fix_source
 from iacfix.codemods._rule import FixSafety, Rule, Severity
-from iacfix.codemods import ALL_RULES
 from iacfix.settings import Settings
 
 ON = Settings(report_unused_ignores=True)

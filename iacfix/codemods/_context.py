@@ -160,4 +160,7 @@ class FileContext:
         if self.statement_stack and (stmt := self.positions.get(self.statement_stack[-1])):
             lines.add(stmt.start.line)
         # Every line is asked (no short cut), so each comment that applies is marked used (IAC300).
-        return any([self.suppressions.silences(rule, range(line, line + 1)) for line in sorted(lines)])
+        silenced = False
+        for line in sorted(lines):
+            silenced = self.suppressions.silences(rule, range(line, line + 1)) or silenced
+        return silenced

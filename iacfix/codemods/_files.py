@@ -42,7 +42,9 @@ def discover(
     """
     seen: set[str] = set()
     if skip is None:
-        skip = lambda path, explicit: not explicit and os.path.basename(path) in exclude  # noqa: E731
+
+        def skip(path: str, explicit: bool) -> bool:
+            return not explicit and os.path.basename(path) in exclude
 
     def once(path: str) -> bool:
         key = os.path.realpath(path)

@@ -84,11 +84,11 @@ def audit(
         if verdict is None:
             continue
         message, keep, clean = verdict
-        edit = _edited(directive, keep) if clean else False
-        if clean and edit is False:
+        editable, edit = _edited(directive, keep) if clean else (False, None)
+        if clean and not editable:
             message += " (words follow it: edit it by hand)"
-        found.append(UnusedIgnore(directive.line, directive.column + directive.span[0], message, edit is not False))
-        if edit is not False:
+        found.append(UnusedIgnore(directive.line, directive.column + directive.span[0], message, editable))
+        if editable:
             edits[directive.line] = edit
     return found, _apply(text, suppressions.directives, edits) if edits else text
 
@@ -121,7 +121,8 @@ def _judge(
     if unused:
         listed = ", ".join(f"`{code}`" for code in unused)
         whole = len(unused) == len(directive.codes)
-        problems.append(f"`{written}` silences nothing here" if whole else f"{listed} in `{written}` silences nothing here")
+        problems.append(f"`{written}` silences nothing here" if whole
+                        else f"{listed} in `{written}` silences nothing here")
     if unknown:
         listed = ", ".join(f"`{code}`" for code in unknown)
         problems.append(f"{listed} in `{written}` names no rule (see `iacfix rules`)")
@@ -129,23 +130,23 @@ def _judge(
     return "; ".join(problems), keep, not unknown
 
 
-def _edited(directive: Directive, keep: tuple[str, ...]) -> str | None | bool:
-    """The new comment (None: no comment left), or False when it cannot be edited cleanly."""
+def _edited(directive: Directive, keep: tuple[str, ...]) -> tuple[bool, str | None]:
+    """Whether the comment can be edited cleanly, and the new comment (None: no comment left)."""
     comment = directive.comment
     start, end = directive.span
     if keep:
         written = comment[start:end]
-        return comment[:start] + written[:written.index("[") + 1] + ", ".join(keep) + "]" + comment[end:]
+        return True, comment[:start] + written[:written.index("[") + 1] + ", ".join(keep) + "]" + comment[end:]
     before, after = comment[:start], comment[end:]
     if not before.strip() and not after.strip():
-        return None
+        return True, None
     if not before.strip() and after.lstrip().startswith("#"):
-        return after.lstrip()
+        return True, after.lstrip()
     if not after.strip():
-        return before.rstrip()
+        return True, before.rstrip()
     # Bail out: words follow the directive (a reason?); removing only the directive would leave
     # them as a dangling comment, removing them would lose them.
-    return False
+    return False, None
 
 
 def _apply(text: str, directives: Sequence[Directive], edits: dict[int, str | None]) -> str:
