@@ -6,8 +6,10 @@ from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.logging_fstring import LoggingFstring
 from iacfix.codemods.missing_app_entry_point import MissingAppEntryPoint
 from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
+from iacfix.codemods.unused_suppression import UnusedSuppression
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    UnusedSuppression,
     LoggingFstring,
     MissingAppEntryPoint,
     MissingLambdaAsset,
