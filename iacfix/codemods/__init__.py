@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods.line_too_long import LineTooLong
 from iacfix.codemods.logging_fstring import LoggingFstring
 
 ALL_RULES: tuple[type[Rule], ...] = (
     LoggingFstring,
+    LineTooLong,
 )
 
 
