@@ -1,4 +1,4 @@
-"""IAC303 beyond the fixtures: value-preserving string splits, pylint's way of measuring
+"""IAC303-IAC305 beyond the fixtures: value-preserving string splits, pylint's way of measuring
 lines, the module-size budget, the explanations' examples."""
 
 from __future__ import annotations
@@ -170,7 +170,16 @@ def test_the_fix_uses_the_project_limit(tmp_path: Path) -> None:
     assert again.new.decode() == source and not again.findings
 
 
-@pytest.mark.parametrize("code", ["IAC303"])
+def test_too_many_lines_uses_the_project_limit(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    source = "x = 1\n" * 1100
+    assert fix_source(source, str(tmp_path / "stack.py"), Settings(select=("IAC305",))).findings
+    (tmp_path / "pyproject.toml").write_text("[tool.pylint.format]\nmax-module-lines = 1200\n")
+    clear_cache()  # read once per folder and run: this test changes the configuration mid-run
+    assert not fix_source(source, str(tmp_path / "lib" / "stack.py"), Settings(select=("IAC305",))).findings
+
+
+@pytest.mark.parametrize("code", ["IAC303", "IAC304", "IAC305"])
 def test_explanation_example_becomes_after(code: str) -> None:
     rule = get_rule(code)
     assert rule is not None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods.end_of_file_newlines import EndOfFileNewlines
 from iacfix.codemods.line_too_long import LineTooLong
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.too_many_lines import TooManyLines
 
 ALL_RULES: tuple[type[Rule], ...] = (
     LoggingFstring,
     LineTooLong,
+    EndOfFileNewlines,
+    TooManyLines,
 )
 
 
