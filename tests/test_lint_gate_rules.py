@@ -1,4 +1,4 @@
-"""IAC303-IAC305 beyond the fixtures: value-preserving string splits, pylint's way of measuring
+"""IAC303-IAC306 beyond the fixtures: value-preserving string splits, pylint's way of measuring
 lines, the module-size budget, the explanations' examples."""
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def test_too_many_lines_uses_the_project_limit(tmp_path: Path) -> None:
     assert not fix_source(source, str(tmp_path / "lib" / "stack.py"), Settings(select=("IAC305",))).findings
 
 
-@pytest.mark.parametrize("code", ["IAC303", "IAC304", "IAC305"])
+@pytest.mark.parametrize("code", ["IAC303", "IAC304", "IAC305", "IAC306"])
 def test_explanation_example_becomes_after(code: str) -> None:
     rule = get_rule(code)
     assert rule is not None

@@ -6,6 +6,7 @@ from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.end_of_file_newlines import EndOfFileNewlines
 from iacfix.codemods.line_too_long import LineTooLong
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.missing_stdlib_import import MissingStdlibImport
 from iacfix.codemods.too_many_lines import TooManyLines
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -13,6 +14,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LineTooLong,
     EndOfFileNewlines,
     TooManyLines,
+    MissingStdlibImport,
 )
 
 
