@@ -76,6 +76,21 @@ def test_split_never_breaks_an_escape_or_a_field() -> None:
     assert any("{account_id!r}" in piece for piece in pieces)
 
 
+def test_url_is_cut_only_before_its_query_or_fragment() -> None:
+    path_only = '"https://s3.amazonaws.com/' + "agent/" * 12 + 'latest/agent.rpm"'
+    assert split_string(cst.parse_expression(path_only), 0, 60, 0) is None  # type: ignore[arg-type]
+    dashboard = '"https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=payments"'
+    pieces = split_string(cst.parse_expression(dashboard), 0, 70, 0)  # type: ignore[arg-type]
+    assert pieces == ['"https://console.aws.amazon.com/cloudwatch/home?region=us-east-1"', '"#dashboards:name=payments"']
+
+
+def test_tab_indented_code_is_reported_not_fixed() -> None:
+    source = "def f():\n\t" + _CALL
+    result = fix_source(source, "stack.py", Settings(select=("IAC303",), line_length=80))
+    assert result.new.decode() == source
+    assert [f.message.endswith("indented with tabs") for f in result.findings] == [True]
+
+
 def test_unsplittable_strings() -> None:
     for literal in ['"' + "x" * 200 + '"', '"""' + "a " * 100 + '"""']:
         assert split_string(cst.parse_expression(literal), 0, 60, 0) is None  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ a pragma anywhere in the module.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tokenize
@@ -70,12 +71,17 @@ def _cut_pragma(line: str) -> str:
     return line
 
 
-def long_lines(text: str, limit: int) -> list[LongLine]:
+def long_lines(text: str, limit: int) -> tuple[LongLine, ...]:
     """The lines pylint reports as line-too-long (C0301) with `max-line-length=limit`."""
+    return _long_lines(text, limit)
+
+
+@functools.lru_cache(maxsize=4)  # a rule's `wants` and its pass measure the same text
+def _long_lines(text: str, limit: int) -> tuple[LongLine, ...]:
     lines = physical_lines(text)
     candidates = [index for index, line in enumerate(lines) if len(line) > limit]
     if not candidates:
-        return []
+        return ()
     silenced = _silenced(lines, LINE_TOO_LONG)
     # Only a triple-quoted or backslash-continued string spans lines: tokenize just then.
     multiline = any(mark in text for mark in ('"""', "'''", "\\\n"))
@@ -88,7 +94,7 @@ def long_lines(text: str, limit: int) -> list[LongLine]:
         cut = _cut_pragma(line).rstrip()
         if len(cut) > limit and not IGNORE_LONG_LINES.search(cut):
             found.append(LongLine(index + 1, len(cut), line))
-    return found
+    return tuple(found)
 
 
 def _inside_strings(text: str) -> set[int]:

@@ -22,21 +22,24 @@ _RAW_ATOMS = re.compile(r"\\.|.", re.DOTALL)
 _RAW_FSTRING_ATOMS = re.compile(r"\\.|\{\{|\}\}|.", re.DOTALL)
 
 # Where a piece may end, best first: after a space; after a separator or before a URL's query
-# or fragment; after a path or ARN separator, or next to an f-string field.
+# or fragment; after a path or ARN separator, or next to an f-string field. Inside a URL, only
+# before its query or fragment or next to a field.
 _AFTER_BEST = frozenset(" ")
 _AFTER_GOOD = frozenset(",;")
 _BEFORE_GOOD = frozenset("?&#")
 _AFTER_FAIR = frozenset("/:|")
+_URL = re.compile(r"https?://[^\s'\"]*")
 
 StringNode = cst.SimpleString | cst.FormattedString | cst.ConcatenatedString
 
 
 class _Atom:
-    __slots__ = ("text", "field")
+    __slots__ = ("text", "field", "in_url")
 
     def __init__(self, text: str, field: bool = False) -> None:
         self.text = text
         self.field = field
+        self.in_url = False
 
 
 def is_splittable_string(node: cst.BaseExpression) -> bool:
@@ -81,6 +84,7 @@ def _split_part(part: cst.SimpleString | cst.FormattedString, col: int, limit: i
     atoms = _atoms(part, raw, is_f)
     if atoms is None:
         return None
+    _mark_urls(atoms)
     whole = prefix + quote + "".join(a.text for a in atoms) + quote
     if col + len(whole) + tail <= limit:
         return [whole]
@@ -147,9 +151,27 @@ def _best_break(atoms: list[_Atom], start: int, room: int) -> int | None:
     return best[1] if best else None
 
 
+def _mark_urls(atoms: list[_Atom]) -> None:
+    """Flag the atoms of each `http(s)://...` run (up to a space or a quote)."""
+    text = "".join(a.text if not a.field else "\0" for a in atoms)
+    starts = []
+    offset = 0
+    for atom in atoms:
+        starts.append(offset)
+        offset += len(atom.text) if not atom.field else 1
+    for match in _URL.finditer(text):
+        for atom, start in zip(atoms, starts):
+            if match.start() <= start < match.end():
+                atom.in_url = True
+
+
 def _rank(before: _Atom, after: _Atom) -> int:
     if before.text.endswith("\\") and len(before.text) == 1:
         return 0  # a lone backslash would escape the closing quote
+    if before.in_url and after.in_url:
+        # Inside a URL, only before its query or fragment, or next to a field: a URL cut at
+        # a `/` or `:` no longer reads (or greps) as one.
+        return 2 if after.text in _BEFORE_GOOD else 1 if before.field or after.field else 0
     if before.text in _AFTER_BEST:
         return 3
     if before.text in _AFTER_GOOD or after.text in _BEFORE_GOOD:

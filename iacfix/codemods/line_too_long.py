@@ -172,6 +172,10 @@ class LineTooLong(Rule):
         before = _render(original, indent)
         accepted: dict[int, _Replacement] = {}
         for number, (node, replacement, _) in candidates.items():
+            if replacement is not None and "\t" in indent:
+                # New lines are indented with spaces: never mix them into tab-indented code.
+                candidates[number] = (node, None, "the code is indented with tabs")
+                continue
             if replacement is not None and indent.strip() == "":
                 trial = {**accepted, number: replacement}
                 if self._better(before, _render(_replace(original, trial), indent)):
