@@ -17,7 +17,7 @@ import tokenize
 from dataclasses import dataclass
 
 # pylint.utils.pragma_parser.OPTION_RGX: group 1 is the pragma cut out of the measured line,
-# group 2 its content. On a comment-only line it starts at the last `#` before `pylint:`.
+# group 2 its content. On a comment-only line it starts at the last `#` before the pragma word.
 _PRAGMA = re.compile(
     r"(?:^\s*\#.*|\s*|\s*\#.*(?=\#.*?\bpylint:))(\#.*?\bpylint:\s*([^;#\n]+))[;#]{0,1}"
 )

@@ -81,7 +81,7 @@ def _split_part(part: cst.SimpleString | cst.FormattedString, col: int, limit: i
     quote = part.quote
     raw = "r" in prefix.lower()
     is_f = isinstance(part, cst.FormattedString)
-    atoms = _atoms(part, raw, is_f)
+    atoms = _atoms(part, raw)
     if atoms is None:
         return None
     _mark_urls(atoms)
@@ -104,7 +104,7 @@ def _split_part(part: cst.SimpleString | cst.FormattedString, col: int, limit: i
     return pieces
 
 
-def _atoms(part: cst.SimpleString | cst.FormattedString, raw: bool, is_f: bool) -> list[_Atom] | None:
+def _atoms(part: cst.SimpleString | cst.FormattedString, raw: bool) -> list[_Atom] | None:
     if isinstance(part, cst.SimpleString):
         body = part.value[len(_prefix(part)) + len(part.quote): -len(part.quote)]
         if "\n" in body or "\r" in body:

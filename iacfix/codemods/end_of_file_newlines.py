@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+
+if TYPE_CHECKING:
+    from iacfix.codemods._context import FileContext
 
 # Trailing blank (or whitespace-only) lines, or a last line without its newline.
 _NEEDS_FIX = re.compile(r"(?:\n[ \t\f]*\r?\n[ \t\f\r\n]*|[^\n])\Z")
@@ -61,7 +64,7 @@ class EndOfFileNewlines(Rule):
     REFERENCE = "https://pylint.readthedocs.io/en/stable/user_guide/messages/convention/trailing-newlines.html"
 
     @classmethod
-    def wants(cls, text: str, context: Any) -> bool:
+    def wants(cls, text: str, context: FileContext) -> bool:
         return bool(text) and _NEEDS_FIX.search(text) is not None
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:

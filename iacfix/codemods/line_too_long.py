@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, PositionProvider
@@ -11,6 +11,10 @@ from libcst.metadata import CodeRange, PositionProvider
 from iacfix.codemods._layout import Layout, code, shift
 from iacfix.codemods._pylint_lines import LongLine, long_lines, measured_length, physical_lines
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods._statement_lines import comments, render_lines, replace_nodes
+
+if TYPE_CHECKING:
+    from iacfix.codemods._context import FileContext
 
 _UNITS = (cst.BaseSmallStatement, cst.Arg, cst.Element, cst.StarredElement, cst.DictElement,
           cst.StarredDictElement, cst.Param)
@@ -94,10 +98,10 @@ class LineTooLong(Rule):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
     @classmethod
-    def wants(cls, text: str, context: Any) -> bool:
+    def wants(cls, text: str, context: FileContext) -> bool:
         return bool(long_lines(text, context.line_length))
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.limit = context.line_length
         self.long: dict[int, LongLine] = {line.number: line for line in long_lines(context.text, self.limit)}
@@ -169,7 +173,7 @@ class LineTooLong(Rule):
                 candidates[number] = self._header_candidate(original, number, layout)
             else:
                 candidates[number] = self._candidate(original, number, layout)
-        before = _render(original, indent)
+        before = render_lines(original, indent)
         accepted: dict[int, _Replacement] = {}
         for number, (node, replacement, _) in candidates.items():
             if replacement is not None and "\t" in indent:
@@ -178,13 +182,13 @@ class LineTooLong(Rule):
                 continue
             if replacement is not None and indent.strip() == "":
                 trial = {**accepted, number: replacement}
-                if self._better(before, _render(_replace(original, trial), indent)):
+                if self._better(before, render_lines(_replace(original, trial), indent)):
                     accepted = trial
                     continue
             if replacement is not None:
                 candidates[number] = (node, None, "every way to split it leaves a line over the limit")
         if accepted and self.budget is not None:
-            added = len(_render(_replace(original, accepted), indent)) - len(before)
+            added = len(render_lines(_replace(original, accepted), indent)) - len(before)
             if added > self.budget:
                 for number in accepted:
                     node = candidates[number][0]
@@ -202,7 +206,7 @@ class LineTooLong(Rule):
             return original
         fixed = _replace(original, accepted)
         if self.budget is not None:
-            self.budget -= len(_render(fixed, indent)) - len(before)
+            self.budget -= len(render_lines(fixed, indent)) - len(before)
         return fixed
 
     def _candidate(self, statement: cst.CSTNode, number: int,
@@ -315,7 +319,7 @@ class LineTooLong(Rule):
         return None
 
     def _comment_column(self, statement: cst.CSTNode, number: int) -> int | None:
-        columns = [w.start.column for w in map(self._position, _comments(statement)) if w and w.start.line == number]
+        columns = [w.start.column for w in map(self._position, comments(statement)) if w and w.start.line == number]
         return min(columns) if columns else None
 
     def _reason(self, statement: cst.CSTNode, number: int) -> str:
@@ -359,50 +363,4 @@ def _header_part(statement: _Header) -> cst.CSTNode:
 
 
 def _replace(root: cst.CSTNode, replacements: dict[int, _Replacement]) -> cst.CSTNode:
-    mapping = {id(old): new for old, new in replacements.values()}
-    return root.visit(_Replacer(mapping))  # type: ignore[return-value]
-
-
-class _Replacer(cst.CSTTransformer):
-    def __init__(self, mapping: dict[int, cst.CSTNode]) -> None:
-        super().__init__()
-        self.mapping = mapping
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return id(node) not in self.mapping
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
-        return self.mapping.get(id(original_node), updated_node)
-
-
-def _render(node: cst.CSTNode, indent: str) -> list[str]:
-    """The lines of a statement (or of a compound statement's header) at its indentation."""
-    if isinstance(node, cst.SimpleStatementLine):
-        statement: cst.BaseStatement = node.with_changes(leading_lines=())
-        header = False
-    else:
-        changes: dict[str, Any] = {"leading_lines": (), "body": cst.IndentedBlock([cst.SimpleStatementLine([cst.Pass()])])}
-        if isinstance(node, cst.FunctionDef):
-            changes["decorators"] = ()
-        if isinstance(node, (cst.For, cst.If, cst.While)):
-            changes["orelse"] = None
-        statement = node.with_changes(**changes)  # type: ignore[assignment]
-        header = True
-    if indent:
-        module = cst.Module(body=[cst.If(test=cst.Name("_"), body=cst.IndentedBlock([statement], indent=indent))])
-        lines = module.code.split("\n")[1:]
-    else:
-        lines = cst.Module(body=[statement]).code.split("\n")
-    lines = lines[:-1]  # the text after the last newline
-    return lines[:-1] if header else lines
-
-
-def _comments(root: cst.CSTNode) -> list[cst.Comment]:
-    found: list[cst.Comment] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Comment):
-            found.append(node)
-        stack.extend(node.children)
-    return found
+    return replace_nodes(root, {id(old): new for old, new in replacements.values()})

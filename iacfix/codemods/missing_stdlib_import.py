@@ -8,11 +8,14 @@ import importlib.util
 import re
 import sys
 import warnings
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+
+if TYPE_CHECKING:
+    from iacfix.codemods._context import FileContext
 
 # Modules generated code uses without importing them. Deliberately short: a name is only taken
 # for the module when nothing in the file binds it and the attribute read exists in the module,
@@ -85,12 +88,12 @@ class MissingStdlibImport(Rule):
     REFERENCE = "https://pylint.readthedocs.io/en/stable/user_guide/messages/error/undefined-variable.html"
 
     @classmethod
-    def wants(cls, text: str, context: Any) -> bool:
+    def wants(cls, text: str, context: FileContext) -> bool:
         used = set(_USE.findall(text))
         # Cheap: a module named on an import line is most likely imported; the tree decides the rest.
         return any(not re.search(rf"^[ \t]*(?:import|from)[ \t][^\n]*\b{name}\b", text, re.MULTILINE) for name in used)
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.missing = _missing_imports(context.text)
         self.first_use: dict[str, cst.Attribute] = {}

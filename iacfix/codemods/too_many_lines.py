@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from iacfix.codemods._pylint_lines import TOO_MANY_LINES, disabled_anywhere
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+
+if TYPE_CHECKING:
+    from iacfix.codemods._context import FileContext
 
 DEFAULT_MAX_MODULE_LINES = 1000
 
@@ -51,7 +54,7 @@ class TooManyLines(Rule):
     REFERENCE = "https://pylint.readthedocs.io/en/stable/user_guide/messages/convention/too-many-lines.html"
 
     @classmethod
-    def wants(cls, text: str, context: Any) -> bool:
+    def wants(cls, text: str, context: FileContext) -> bool:
         return _count(text) > _limit(context) and not disabled_anywhere(text, TOO_MANY_LINES)
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -59,7 +62,7 @@ class TooManyLines(Rule):
         self.report_on_lines(1, 0, f"too many lines in module ({_count(self.context.text)}/{limit})")
 
 
-def _limit(context: Any) -> int:
+def _limit(context: FileContext) -> int:
     return context.pylint.max_module_lines or DEFAULT_MAX_MODULE_LINES
 
 
