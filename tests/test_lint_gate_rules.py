@@ -185,6 +185,13 @@ def test_the_fix_uses_the_project_limit(tmp_path: Path) -> None:
     assert again.new.decode() == source and not again.findings
 
 
+def test_too_many_lines_is_reported_once_when_other_rules_add_lines() -> None:
+    source = "x = 1\n" * 1001 + _CALL
+    result = fix_source(source, "stack.py", Settings(select=("IAC303", "IAC305"), line_length=80))
+    assert result.new.decode().count("\n") > source.count("\n")  # IAC303 split the call: a second pass ran
+    assert [f.message for f in result.findings if f.code == "IAC305"] == ["too many lines in module (more than 1000)"]
+
+
 def test_too_many_lines_uses_the_project_limit(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     source = "x = 1\n" * 1100
