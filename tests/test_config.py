@@ -244,7 +244,7 @@ def test_glob_patterns(pattern: str, path: str, expected: bool) -> None:
 
 
 def test_config_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pyproject(tmp_path, '[tool.iacfix]\nselect = ["IAC3"]\nline-length = 100\n[tool.iacfix.per-file-ignores]\n'
+    pyproject(tmp_path, '[tool.iacfix]\nselect = ["IAC301"]\nline-length = 100\n[tool.iacfix.per-file-ignores]\n'
                         '"tests/*" = ["IAC301"]\n')
     (tmp_path / "tests").mkdir()
     code, out, _ = run("config", str(tmp_path / "tests" / "t.py"))

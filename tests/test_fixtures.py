@@ -68,7 +68,8 @@ def test_fix(module: str, before: Path) -> None:
     assert {finding.code for finding in result.findings} == {rule.CODE}
     if UPDATE:
         after.write_bytes(result.new)
-    assert result.new.decode() == after.read_text(), "fixed output differs from the .after file"
+    # Compared as decoded bytes: `read_text` would turn a CRLF fixture's line endings into LF.
+    assert result.new.decode() == after.read_bytes().decode(), "fixed output differs from the .after file"
     ast.parse(result.new)
     # Idempotent: the rule finds nothing more to change on its own output.
     again = fix_source(result.new, str(after), _settings(module, before, only_rule=True))

@@ -75,6 +75,9 @@ def _fixed_in_project(rule: type, example: str, project: dict[str, str], tmp_pat
         (tmp_path / name).write_text(text)
     results = fix_paths([str(tmp_path)], Settings(select=(rule.CODE,)))
     assert [f for r in results for f in r.findings if f.code == rule.CODE], f"{rule.CODE}: the example shows no defect"
+    if rule.FIX_SAFETY is FixSafety.NONE:  # report only: the example must come out as it went in
+        assert not any(r.changed for r in results)
+        return example
     [changed] = [r for r in results if r.changed and r.path.endswith(".py")]
     return changed.new.decode()
 

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, Mapping
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from iacfix._pylint_config import PylintOptions, pylint_options
 from iacfix.codemods._rule import FixSafety, PendingFinding
-from iacfix.settings import Settings
+from iacfix.settings import DEFAULT_LINE_LENGTH, Settings
 
 if TYPE_CHECKING:
     from iacfix.codemods._rule import Rule
@@ -138,10 +139,23 @@ class FileContext:
         self.pending: list[PendingFinding] = []
 
     @property
-    def line_length(self) -> int:
-        from iacfix.settings import DEFAULT_LINE_LENGTH
+    def is_fragment(self) -> bool:
+        """An unnamed Markdown block: usually part of a file, so whole-file rules keep away."""
+        return self.virtual_name.startswith("<block ")
 
-        return self.settings.line_length or DEFAULT_LINE_LENGTH
+    @property
+    def line_length(self) -> int:
+        """The line length limit for this file: `--line-length`, else the `max-line-length` of the
+        pylint configuration that applies to the file, else 120."""
+        if self.settings.line_length:
+            return self.settings.line_length
+        # Hook: `[tool.iacfix] line-length` (a later issue) takes precedence over pylint's here.
+        return self.pylint.max_line_length or DEFAULT_LINE_LENGTH
+
+    @property
+    def pylint(self) -> PylintOptions:
+        """The project's pylint options for this file (found from its folder upwards, cached)."""
+        return pylint_options(self.path)
 
     def record(self, rule: Rule, node: cst.CSTNode, message: str, safety: FixSafety) -> bool:
         if self.suppressions and self.positions is not None and self._suppressed(type(rule), node):
