@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods.builtin_param_name import BuiltinParamName
 from iacfix.codemods.logging_fstring import LoggingFstring
 
 ALL_RULES: tuple[type[Rule], ...] = (
     LoggingFstring,
+    BuiltinParamName,
 )
 
 

@@ -1,0 +1,349 @@
+"""IAC302 builtin-param-name: a parameter or local variable that shadows a built-in (`id`, `type`)."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from iacfix.codemods import _callables as callables
+from iacfix.codemods._builtin_run import Call, Def, FileFacts, Param, Run
+from iacfix.codemods._context import FileContext
+from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods._scope_rename import BUILTIN_NAMES, plan_renames
+
+_NAMES = "|".join(sorted(BUILTIN_NAMES, key=len, reverse=True))
+_GAP = r"(?:\s|\\\n|#[^\n]*\n)*"  # whitespace, line continuations, comments
+# Where a built-in name can be bound: a parameter (after `(`, `,`, `*`), an assignment or loop target,
+# an `as` name. Keyword arguments match too (`, type=`); that is wanted, call sites may need updates.
+_BINDINGS = re.compile(
+    rf"(?:^|[(,*;]|\bfor\b|\bas\b){_GAP}(?:{_NAMES}){_GAP}(?:[:,)=]|[-+*/%&|^@<>]{{1,2}}=|in\b)", re.MULTILINE)
+# A built-in name passed by keyword (`id=`) or as a key of an unpacked literal (`**{"id": ...}`).
+_KEYWORD_ARGUMENTS = re.compile(rf"(?<![\w.])({_NAMES})\s*=(?!=)|[\"']({_NAMES})[\"']\s*:")
+# Decorators that keep the function's calling convention (anything else may pass arguments by name).
+_PLAIN_DECORATORS = frozenset({
+    "staticmethod", "classmethod", "property", "cached_property", "abstractmethod", "override", "final",
+    "setter", "getter", "deleter", "wraps", "lru_cache", "cache", "contextmanager", "asynccontextmanager",
+})
+# Bases that make a class a construct, whose `__init__(self, scope, id)` CDK code calls positionally.
+_CONSTRUCT_BASES = frozenset({"Construct", "Stack", "NestedStack", "Stage", "Resource", "TerraformStack", "App"})
+
+
+class BuiltinParamName(Rule):
+    """Parameters and local variables named after a built-in, such as `id` or `type`.
+
+    ## What it does
+    Finds function parameters, and local variables bound by plain statements (`type = ...`,
+    `for id in ...`, `with ... as format`, `except ... as filter`), whose name shadows a built-in,
+    and renames them with every read of them, using scope analysis:
+    - `id` that is a construct id (the `id` of a construct's or stack's `__init__`, or one the body
+      passes as `Bucket(self, id, ...)`) becomes `construct_id`, as in the CDK templates;
+    - any other name gets a trailing underscore (PEP 8): `type_`, `min_`, `max_`, `id_`.
+    If the new name is already used in the function (or at module level) it becomes `construct_id_`,
+    then `construct_id2`, ... Keyword call sites (`TapStack(app, id="x")`, `self._make(min=1)`,
+    `super().__init__(scope, id=id)` towards a renamed local class) are updated with the definition,
+    in the same file and, when a folder is fixed, in the other files of the run. Attribute names
+    (`bucket.id`), keyword names of other callables (`CfnOutput(self, id=construct_id)`), strings,
+    lambdas' own parameters and module- or class-level names are left alone.
+
+    ## Why it matters
+    The QA gate's pylint fails on W0622 (redefined-builtin), and inside the function the built-in
+    is out of reach. The failure analyses rate it High and rename `id` to `construct_id`.
+
+    ## Example
+    ```python
+    from aws_cdk import Stack, aws_iam as iam
+    from constructs import Construct
+
+
+    class TapStack(Stack):
+        def __init__(self, scope: Construct, id: str, **kwargs) -> None:
+            super().__init__(scope, id, **kwargs)
+            self.role = self._create_lambda_role(id="Worker", type="service")
+
+        def _create_lambda_role(self, id: str, type: str) -> iam.Role:
+            return iam.Role(self, f"{id}Role", description=type,
+                            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    ```
+
+    ## After the fix
+    ```python
+    from aws_cdk import Stack, aws_iam as iam
+    from constructs import Construct
+
+
+    class TapStack(Stack):
+        def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+            super().__init__(scope, construct_id, **kwargs)
+            self.role = self._create_lambda_role(construct_id="Worker", type_="service")
+
+        def _create_lambda_role(self, construct_id: str, type_: str) -> iam.Role:
+            return iam.Role(self, f"{construct_id}Role", description=type_,
+                            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    ```
+
+    ## Fix safety
+    Renaming a local variable, a positional-only, `*args` or `**kwargs` parameter is safe: no
+    caller can name it. Renaming any other parameter changes the keyword a caller must use, so it
+    is safe only when callers are all known:
+    - the function is private (`_create_lambda_role`), a method of a private class, defined inside
+      another function, or a dunder method the interpreter calls positionally (`__exit__`);
+    - or it is the `__init__` of a construct (a class whose base is named `Stack`, `Construct`,
+      `NestedStack`, `TerraformStack`, `Stage`, ends in `Stack` or `Construct`, or a signature
+      `(self, scope, id, ...)`), which CDK code calls positionally (`TapStack(app, "TapStack")`).
+    Keyword call sites in the run are updated with it. Otherwise (a public function, method or
+    class) the fix is unsafe: callers outside the files being fixed may pass `id=` by keyword.
+    A safe fix becomes unsafe when the run holds a keyword call that may reach the function but
+    cannot be updated consistently (same-named definitions that disagree, `**{"id": ...}`,
+    `handlers[k](id=...)`), and report-only when such a call site is suppressed by a comment.
+    Decorated functions are unsafe unless the decorator is a plain one (`staticmethod`,
+    `property`, `functools.wraps`, ...), since a decorator may pass arguments by name; pytest
+    tests are report-only (fixtures are matched by parameter name). A function that calls
+    `locals()`, `vars()`, `eval()` or `exec()`, or whose name is also bound by an import or a
+    nested `def`, is reported and left alone.
+    After the rename the body can reach the built-in again, but every read of the old name is
+    renamed with it, so no read changes meaning.
+
+    ## Known limits
+    Call sites are matched by name (with the file's imports): a call through an alias
+    (`make = TapStack; make(id="x")`), `functools.partial` or forwarded `**kwargs` is not seen.
+    A keyword call of a subclass that inherits a renamed `__init__` is followed one level through
+    classes found in the run. Walrus targets, `match` captures and imports that shadow a built-in
+    are not renamed.
+
+    ## References
+    https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/redefined-builtin.html
+    """
+
+    CODE = "IAC302"
+    NAME = "builtin-param-name"
+    SUMMARY = "parameter or local variable shadows a built-in (`id`, `type`)"
+    SEVERITY = Severity.HIGH
+    FIX_SAFETY = FixSafety.SAFE
+    PYLINT = ("redefined-builtin", "W0622")
+    REFERENCE = "https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/redefined-builtin.html"
+    COLLECTS = True
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        shared = context.project.facts.get(cls.CODE)
+        own = next((f for f in shared if f.path == context.path), None) if shared else None
+        if own is not None and own.text_hash == hash(text):
+            # The fix phase of a folder run: the collected facts say exactly whether there is work.
+            run = _run(shared, own, context.settings.unsafe_fixes)  # type: ignore[arg-type]
+            return own.has_plans or bool(own.keywords & run.renamed)
+        return _BINDINGS.search(text) is not None or _KEYWORD_ARGUMENTS.search(text) is not None
+
+    @classmethod
+    def collect(cls, module: cst.Module, context: FileContext) -> Any:
+        return _facts(cls, module, context, _positions(module, context))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        shared = self.context.project.facts.get(self.CODE, [])
+        own = next((f for f in shared if f.path == self.context.path and f.module is node), None)
+        if own is None:
+            own = _facts(type(self), node, self.context, self.context.positions)
+        self.own = own
+        self.plans, self.resolver = own.plans, own.resolver
+        self.run = _run(shared, own, self.context.settings.unsafe_fixes)
+        own.release()
+        self.renames: dict[cst.Name, str] = {}
+        self.classes: list[cst.ClassDef] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self.classes.pop()
+        return updated_node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        for definition, param, report_node, rename in self.plans.get(node, ()):
+            what = "local variable" if param.local else "parameter"
+            problem = f"{what} `{param.old}` shadows the built-in `{param.old}`"
+            if rename.new is None:
+                self.report(report_node, f"{problem} (not auto-fixable: {rename.problem})", fixable=False)
+                continue
+            safety, reason = self.run.safety(definition, param)
+            message = f"{problem}; rename it `{rename.new}`" + (f" ({reason})" if reason else "")
+            if rename.called:
+                message += f"; note the body calls the {what}, not the built-in: `{param.old}(...)`"
+            fixable = safety is not FixSafety.NONE
+            if self.report(report_node, message, fixable=fixable, fix_safety=safety):
+                self.renames.update((name, rename.new) for name in rename.nodes)
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        new = self.renames.get(original_node)
+        return updated_node if new is None else updated_node.with_changes(value=new)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        keywords, _ = callables.builtin_keywords(original_node)
+        if not keywords:
+            return updated_node
+        callee = callables.callee_of(original_node.func, self.resolver, self.classes[-1] if self.classes else None)
+        renamed: dict[str, str] = {}
+        for keyword in keywords:
+            verdict = self.run.call_verdict(self.own, callee, keyword)
+            if verdict is None:
+                continue
+            new, safety, reason = verdict
+            arg = next(a for a in original_node.args if a.keyword is not None and a.keyword.value == keyword)
+            label = callee.label or callee.key
+            if new is None:
+                self.report(arg, f"keyword `{keyword}=` of `{label}` names a renamed parameter "
+                                 f"(not auto-fixable: {reason})", fixable=False)
+            elif self.report(arg, f"keyword `{keyword}=` of `{label}` names a parameter renamed `{new}`",
+                             fix_safety=safety):
+                renamed[keyword] = new
+        if not renamed:
+            return updated_node
+        args = [a.with_changes(keyword=a.keyword.with_changes(value=renamed[a.keyword.value]))
+                if a.keyword is not None and a.keyword.value in renamed else a for a in updated_node.args]
+        return updated_node.with_changes(args=args)
+
+
+# --- facts about one file -------------------------------------------------------------------
+
+
+def _facts(rule: type[Rule], module: cst.Module, context: FileContext,
+           positions: dict[cst.CSTNode, CodeRange] | None) -> FileFacts:
+    sites, classes = callables.functions(module)
+    defined = frozenset(s.node.name.value for s in sites) | frozenset(c.name.value for c in classes)
+    resolver = callables.Resolver(module, defined, context.path)
+    avoid = callables.module_names(module)
+    by_name = {c.name.value: c for c in classes}
+
+    def silenced(node: cst.CSTNode, statement: cst.CSTNode | None) -> bool:
+        # The same lines `FileContext` looks at: the node's and its statement's first line.
+        if positions is None or not context.suppressions or (where := positions.get(node)) is None:
+            return False
+        lines = set(range(where.start.line, where.end.line + 1))
+        if statement is not None and (start := positions.get(statement)) is not None:
+            lines.add(start.start.line)
+        return any(context.suppressions.silences(rule, range(line, line + 1)) for line in lines)
+
+    defs: list[Def] = []
+    plans: dict[cst.FunctionDef, list[tuple[Def, Param, cst.CSTNode, Any]]] = {}
+    for site in sites:
+        definition, plan = _definition(site, context.path, avoid, by_name, silenced)
+        defs.append(definition)
+        if plan:
+            plans[site.node] = plan
+    for cls in classes:
+        if not any(s.cls is cls and s.node.name.value in ("__init__", "__new__") for s in sites):
+            defs.append(Def(cls.name.value, cls.name.value, (), resolver.first_base(cls, cls.name.value)))
+    def scan() -> tuple[Call, ...]:
+        return tuple(Call(site.callee, site.keywords, site.unpacked, silenced(site.node, site.statement))
+                     for site in callables.scan_calls(module, resolver))
+
+    keywords = frozenset(a or b for a, b in _KEYWORD_ARGUMENTS.findall(context.text))
+    facts = FileFacts(context.path, context.text, tuple(defs), keywords, scan)
+    facts.module, facts.plans, facts.resolver = module, plans, resolver
+    facts.has_plans, facts.text_hash = bool(plans), hash(context.text)
+    return facts
+
+
+# The last folder run's judgement: every file of a run shares the same facts, so judge them once.
+_LAST_RUN: list[Any] = [None, None, None]
+
+
+def _run(shared: list[FileFacts], own: FileFacts, unsafe_fixes: bool) -> Run:
+    if not any(facts is own for facts in shared):
+        # A single file, or a later pass over a rewritten file: judge with its current facts.
+        return Run([facts for facts in shared if facts.path != own.path] + [own], unsafe_fixes)
+    if _LAST_RUN[0] is not shared or _LAST_RUN[1] != (len(shared), unsafe_fixes):
+        _LAST_RUN[:] = [shared, (len(shared), unsafe_fixes), Run(shared, unsafe_fixes)]
+    return _LAST_RUN[2]
+
+
+def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
+                classes: dict[str, cst.ClassDef], silenced: Any) -> tuple[Def, list[Any]]:
+    func = site.node
+    parameters = func.params
+    kinds: dict[str, tuple[cst.CSTNode, bool]] = {}  # name -> (report node, can be passed by keyword)
+    for param in parameters.posonly_params:
+        kinds[param.name.value] = (param, False)
+    for param in (*parameters.params, *parameters.kwonly_params):
+        kinds[param.name.value] = (param, True)
+    for star in (parameters.star_arg, parameters.star_kwarg):
+        if isinstance(star, cst.Param):
+            kinds[star.name.value] = (star, False)
+    params = {name: value for name, value in kinds.items() if name in BUILTIN_NAMES}
+    local = {name: node for name, node in callables.local_bindings(func).items() if name not in kinds}
+    label = f"{site.cls.name.value}.{func.name.value}" if site.cls is not None else func.name.value
+    if not params and not local:
+        return Def(site.key, label, ()), []
+    ordered = [p.name.value for p in (*parameters.posonly_params, *parameters.params)]
+    construct_class = site.cls is not None and _is_construct_class(site.cls, classes, set())
+    # `(self, scope, id)`: the construct id, whatever the class derives from.
+    takes_scope = ordered[1:3] == ["scope", "id"] or ordered[:2] == ["scope", "id"]
+    construct_init = func.name.value == "__init__" and (takes_scope or construct_class and ordered[2:3] == ["id"])
+    renames = plan_renames(func, [*params, *local], avoid=avoid,
+                           prefer_construct_id=frozenset({"id"}) if construct_init or takes_scope else frozenset())
+    facts: list[Param] = []
+    plan: list[Any] = []
+    for name, rename in renames.items():
+        if name in params:
+            node, keyword = params[name]
+            safety, why = _definition_safety(site, path, name == "id" and construct_init) if keyword \
+                else (FixSafety.SAFE, "")
+        else:
+            node, keyword, safety, why = local[name], False, FixSafety.SAFE, ""
+        param = Param(name, rename.new, keyword, safety, why, silenced(node, func), name in local)
+        facts.append(param)
+        plan.append((param, node, rename))
+    definition = Def(site.key, label, tuple(facts))
+    return definition, [(definition, *entry) for entry in plan]
+
+
+def _is_construct_class(cls: cst.ClassDef, classes: dict[str, cst.ClassDef], seen: set[str]) -> bool:
+    for base in cls.bases:
+        name = (get_full_name_for_node(base.value) or "").rsplit(".", 1)[-1]
+        if name in _CONSTRUCT_BASES or name.endswith(("Stack", "Construct")):
+            return True
+        if name in classes and name not in seen:
+            seen.add(name)
+            if _is_construct_class(classes[name], classes, seen):
+                return True
+    return False
+
+
+def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bool) -> tuple[FixSafety, str]:
+    """How safe renaming a keyword-passable parameter is, judging by the definition alone.
+
+    `construct_id`: it is the `id` of a construct's `__init__(self, scope, id)`, passed positionally.
+    """
+    func = site.node
+    name = func.name.value
+    decorators = [(get_full_name_for_node(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+                   or "") for d in func.decorators]
+    base = os.path.basename(path)
+    if name.startswith("test") and (base.startswith("test_") or base.endswith("_test.py")) or any(
+            d.startswith("pytest.") or d.endswith("fixture") for d in decorators):
+        return FixSafety.NONE, "pytest matches fixtures and parameters by name"
+    unknown = [d for d in decorators if d.rsplit(".", 1)[-1] not in _PLAIN_DECORATORS]
+    if unknown:
+        return FixSafety.UNSAFE, f"unsafe: the decorator `@{unknown[0]}` may pass arguments by name"
+    private_class = site.cls is not None and site.cls.name.value.startswith("_")
+    if site.nested or private_class:
+        return FixSafety.SAFE, ""
+    if name in ("__init__", "__new__"):
+        assert site.cls is not None
+        if construct_id:
+            return FixSafety.SAFE, ""
+        return FixSafety.UNSAFE, f"unsafe: `{site.cls.name.value}` is public; callers elsewhere may use the keyword"
+    # Private, name-mangled, or a dunder the interpreter calls positionally (`__exit__`, `__eq__`).
+    if name.startswith("_") and name not in ("__call__", "__init_subclass__"):
+        return FixSafety.SAFE, ""
+    return FixSafety.UNSAFE, f"unsafe: `{name}` is public; callers elsewhere may use the keyword"
+
+
+def _positions(module: cst.Module, context: FileContext) -> dict[cst.CSTNode, CodeRange] | None:
+    # Only a file with suppression comments needs positions (the engine computes them then too).
+    if not context.suppressions:
+        return None
+    return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
