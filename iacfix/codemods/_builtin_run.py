@@ -128,11 +128,11 @@ class Run:
         if not renamed:
             return None
         assert outcomes is not None
-        if not _consistent(outcomes):
-            return None, FixSafety.NONE, "definitions of that name in this run disagree"
         applied = [self.applied(d, p) for d, p in renamed]
         if not any(applied):
-            return None
+            return None  # nothing it may reach is renamed
+        if not _consistent(outcomes):
+            return None, FixSafety.NONE, "definitions of that name in this run disagree"
         if not all(applied):
             return None, FixSafety.NONE, "only some definitions it may reach are renamed"
         worst = min((self.safety(d, p)[0] for d, p in renamed), key=_RANK.__getitem__)

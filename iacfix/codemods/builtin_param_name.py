@@ -329,7 +329,9 @@ def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bo
     if unknown:
         return FixSafety.UNSAFE, f"unsafe: the decorator `@{unknown[0]}` may pass arguments by name"
     private_class = site.cls is not None and site.cls.name.value.startswith("_")
-    if site.nested or private_class:
+    # A property setter or deleter is reached by attribute assignment, never by keyword.
+    accessor = any(d.rsplit(".", 1)[-1] in ("setter", "deleter") for d in decorators)
+    if site.nested or private_class or accessor:
         return FixSafety.SAFE, ""
     if name in ("__init__", "__new__"):
         assert site.cls is not None
