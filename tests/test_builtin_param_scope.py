@@ -8,11 +8,14 @@ in construct contexts, `id_` elsewhere).
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
 
+from iacfix.codemods import get_rule
 from iacfix.codemods._engine import fix_source
+from iacfix.codemods._rule import explanation
 from iacfix.settings import Settings
 
 NAMES = ["id", "type", "min", "max", "hash", "format", "filter", "input", "list", "dict", "vars", "object"]
@@ -187,3 +190,10 @@ def test_constructs_keep_their_ids() -> None:
 def test_collision_names_are_predictable() -> None:
     source = textwrap.dedent(TEMPLATES["collision_with_existing_names"]).replace("NAME", "type")
     assert "def _both(self, type_3, construct_id=\"param\", type_2=\"second\"):" in _fix(source)
+
+
+def test_explanation_example_becomes_its_after_block() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", explanation(get_rule("IAC302")), re.DOTALL)  # type: ignore[arg-type]
+    example, after = blocks[0], blocks[1]
+    result = fix_source(example, "example.py", Settings(select=("IAC302",)))
+    assert result.new.decode() == after

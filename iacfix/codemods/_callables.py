@@ -161,7 +161,8 @@ def imports(module: cst.Module, path: str | None = None) -> dict[str, tuple[tupl
                     name = get_full_name_for_node(alias.name) or ""
                     local = alias.evaluated_alias or name
                     # `from lib import tap_stack` names a module, `from lib.tap_stack import TapStack` a class.
-                    files = _module_files(dotted, level, path) + _module_files(f"{dotted}.{name}".lstrip("."), level, path)
+                    submodule = f"{dotted}.{name}".lstrip(".")
+                    files = _module_files(dotted, level, path) + _module_files(submodule, level, path)
                     found[local] = (files, name)
     return found
 

@@ -38,17 +38,26 @@ class BuiltinParamName(Rule):
 
     ## What it does
     Finds function parameters, and local variables bound by plain statements (`type = ...`,
-    `for id in ...`, `with ... as format`, `except ... as filter`), whose name shadows a built-in,
-    and renames them with every read of them, using scope analysis:
-    - `id` that is a construct id (the `id` of a construct's or stack's `__init__`, or one the body
-      passes as `Bucket(self, id, ...)`) becomes `construct_id`, as in the CDK templates;
-    - any other name gets a trailing underscore (PEP 8): `type_`, `min_`, `max_`, `id_`.
-    If the new name is already used in the function (or at module level) it becomes `construct_id_`,
-    then `construct_id2`, ... Keyword call sites (`TapStack(app, id="x")`, `self._make(min=1)`,
-    `super().__init__(scope, id=id)` towards a renamed local class) are updated with the definition,
-    in the same file and, when a folder is fixed, in the other files of the run. Attribute names
-    (`bucket.id`), keyword names of other callables (`CfnOutput(self, id=construct_id)`), strings,
-    lambdas' own parameters and module- or class-level names are left alone.
+    `for id in ...`, `with ... as format`, `except ... as filter`), whose name shadows a built-in
+    (what pylint's W0622 checks), and renames each with every read of it, using scope analysis.
+    The new name follows a small table:
+
+    | name | becomes |
+    | --- | --- |
+    | `id` of `__init__(self, scope, id)` or of a construct's `__init__` | `construct_id` |
+    | `id` passed as a construct id: `Bucket(self, id)`, `Role(self, f"{id}Role")` | `construct_id` |
+    | any other built-in name, `id` elsewhere included | `type_`, `min_`, `id_` (PEP 8) |
+    | a new name already used in the function or at module level | `construct_id_`, `type_2`, ... |
+
+    Reads in nested functions, lambdas, comprehensions and class bodies that see the name are
+    renamed with it, and so are `nonlocal` declarations of it; their own bindings of the same name,
+    `global` declarations, decorators and default values (evaluated outside the function) are
+    not. Keyword call sites (`TapStack(app, id="x")`, `self._make(min=1)`,
+    `super().__init__(scope, id=id)` towards a renamed base class of the run) are updated with the
+    definition, in the same file and, when a folder is fixed, in the other files of the run,
+    following imports (relative ones too) and classes that inherit the renamed `__init__`.
+    Attribute names (`bucket.id`), keywords of other callables (`CfnOutput(self, id=construct_id)`),
+    strings, lambdas' own parameters, and module- or class-level names are left alone.
 
     ## Why it matters
     The QA gate's pylint fails on W0622 (redefined-builtin), and inside the function the built-in
@@ -88,32 +97,37 @@ class BuiltinParamName(Rule):
 
     ## Fix safety
     Renaming a local variable, a positional-only, `*args` or `**kwargs` parameter is safe: no
-    caller can name it. Renaming any other parameter changes the keyword a caller must use, so it
-    is safe only when callers are all known:
+    caller can name it. Renaming any other parameter changes the keyword its callers must use, so
+    it is safe only when the callers are known to pass it positionally or are all updated:
     - the function is private (`_create_lambda_role`), a method of a private class, defined inside
-      another function, or a dunder method the interpreter calls positionally (`__exit__`);
-    - or it is the `__init__` of a construct (a class whose base is named `Stack`, `Construct`,
-      `NestedStack`, `TerraformStack`, `Stage`, ends in `Stack` or `Construct`, or a signature
-      `(self, scope, id, ...)`), which CDK code calls positionally (`TapStack(app, "TapStack")`).
-    Keyword call sites in the run are updated with it. Otherwise (a public function, method or
-    class) the fix is unsafe: callers outside the files being fixed may pass `id=` by keyword.
-    A safe fix becomes unsafe when the run holds a keyword call that may reach the function but
-    cannot be updated consistently (same-named definitions that disagree, `**{"id": ...}`,
-    `handlers[k](id=...)`), and report-only when such a call site is suppressed by a comment.
-    Decorated functions are unsafe unless the decorator is a plain one (`staticmethod`,
-    `property`, `functools.wraps`, ...), since a decorator may pass arguments by name; pytest
-    tests are report-only (fixtures are matched by parameter name). A function that calls
-    `locals()`, `vars()`, `eval()` or `exec()`, or whose name is also bound by an import or a
-    nested `def`, is reported and left alone.
-    After the rename the body can reach the built-in again, but every read of the old name is
-    renamed with it, so no read changes meaning.
+      another function, a property setter, or a dunder the interpreter calls positionally
+      (`__exit__(self, type, value, traceback)`);
+    - or the parameter is the `id` of a construct's `__init__` (a class whose base is named
+      `Construct`, `Stack`, `NestedStack`, `Stage`, `TerraformStack`, or ends in `Stack` or
+      `Construct`, or any `__init__(self, scope, id)`), which CDK code passes positionally
+      (`TapStack(app, "TapStack")`).
+    Keyword call sites in the run are updated with it. Any other parameter of a public function,
+    method or class (`__call__` included) is an unsafe fix: callers outside the files being fixed
+    may pass it by keyword. A safe fix becomes unsafe when a keyword call in the run may reach the
+    function but cannot be updated consistently (same-named definitions that disagree,
+    `**{"id": ...}`, `handlers[k](id=...)`), and report-only when such a call site carries a
+    suppression comment. A decorated function is unsafe unless the decorator keeps the calling
+    convention (`staticmethod`, `property`, `functools.wraps`, `lru_cache`, ...); pytest tests,
+    fixtures and parametrized functions are report-only (pytest matches them by name).
+    A function that calls `locals()`, `vars()`, `eval()` or `exec()`, or whose name is also bound
+    by an import or a nested `def`, is reported and left alone.
+    After the rename the built-in is reachable again, but every read of the old name is renamed
+    with it, so no read changes meaning: a body that calls `type(x)` meaning the built-in called the
+    parameter and still does (`type_(x)`); the finding points that out.
 
     ## Known limits
     Call sites are matched by name (with the file's imports): a call through an alias
-    (`make = TapStack; make(id="x")`), `functools.partial` or forwarded `**kwargs` is not seen.
-    A keyword call of a subclass that inherits a renamed `__init__` is followed one level through
-    classes found in the run. Walrus targets, `match` captures and imports that shadow a built-in
-    are not renamed.
+    (`make = TapStack; make(id="x")`), `functools.partial` or forwarded `**kwargs` is not seen,
+    and neither are callers in files outside the run (hence the unsafe public case). `super()`
+    is followed to the first base only. Walrus targets, `match` captures, and imports or nested
+    `def`s that shadow a built-in are not renamed; a name read from a string annotation, or a
+    function using `locals()`/`eval()`, is reported only. Frame inspection (`sys._getframe`) is
+    not detected.
 
     ## References
     https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/redefined-builtin.html
@@ -333,8 +347,7 @@ def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bo
     accessor = any(d.rsplit(".", 1)[-1] in ("setter", "deleter") for d in decorators)
     if site.nested or private_class or accessor:
         return FixSafety.SAFE, ""
-    if name in ("__init__", "__new__"):
-        assert site.cls is not None
+    if name in ("__init__", "__new__") and site.cls is not None:
         if construct_id:
             return FixSafety.SAFE, ""
         return FixSafety.UNSAFE, f"unsafe: `{site.cls.name.value}` is public; callers elsewhere may use the keyword"
