@@ -59,9 +59,10 @@ class Call:
 class FileFacts:
     """One file's definitions, and its keyword calls (scanned only when some rename needs them)."""
 
-    def __init__(self, path: str, text: str, defs: tuple[Def, ...], keywords: frozenset[str],
+    def __init__(self, path: str, name: str, text: str, defs: tuple[Def, ...], keywords: frozenset[str],
                  scan: Callable[[], tuple[Call, ...]] | None) -> None:
         self.path = path
+        self.name = name  # the name the file goes by in its project (a Markdown block's file name)
         self.defs = defs
         # Built-in names the text passes by keyword (a cheap regex): calls are scanned only when one
         # of them is a parameter some definition of the run renames, and the text names that
@@ -84,6 +85,9 @@ class FileFacts:
             self._calls = self._scan() if needed else ()  # type: ignore[misc]
             self._scan = self._text = None
         return self._calls
+
+    def same_file(self, other: FileFacts) -> bool:
+        return self.path == other.path and self.name == other.name
 
     def release(self) -> None:
         """Drop the tree once the file's fix pass has taken it (another pass recomputes it)."""
@@ -139,7 +143,7 @@ class Run:
         return renamed[0][1].new, worst, ""
 
     def _judge(self, facts: FileFacts, call: Call, by_keyword: dict[str, list[Param]]) -> None:
-        where = os.path.basename(facts.path)
+        where = os.path.basename(facts.name)
         label = call.callee.label or call.callee.key
         for keyword in (*call.keywords, *call.unpacked):
             outcomes = self._outcomes(facts, call.callee, keyword, 0)
@@ -171,7 +175,7 @@ class Run:
         if callee.here:
             candidates = [(f, d) for f, d in candidates if f is facts]
         elif callee.modules:
-            candidates = [(f, d) for f, d in candidates if file_matches(f.path, callee.modules)]
+            candidates = [(f, d) for f, d in candidates if file_matches(f.name, callee.modules)]
         found: list[tuple[str, Def, Any]] = []
         for owner, definition in candidates:
             if definition.inherits is not None:

@@ -322,3 +322,76 @@ def _literal_keys(node: cst.BaseExpression) -> Iterator[str]:
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in BUILTIN_NAMES:
                 yield arg.keyword.value
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def escaping(module: cst.Module, names: frozenset[str]) -> set[str]:
+    """Which of `names` the module uses as a value, not only calls (`register(_Action)`,
+    `callback=self._make`, `return inner`): whoever gets the value may call it by keyword.
+
+    Definitions, imports, annotations, base classes, bare decorators, `super(Cls, self)` and
+    `isinstance(x, Cls)` are not counted.
+    """
+    finder = _ValueFinder(names)
+    module.visit(finder)
+    return finder.found
+
+
+class _ValueFinder(cst.CSTVisitor):
+    def __init__(self, names: frozenset[str]) -> None:
+        super().__init__()
+        self.names = names
+        self.skip: set[cst.CSTNode] = set()
+        self.found: set[str] = set()
+
+    def _skip(self, node: cst.CSTNode | None) -> None:
+        if isinstance(node, cst.Name):
+            self.skip.add(node)
+        elif isinstance(node, cst.Attribute):
+            self.skip.add(node.attr)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._skip(node.func)
+        name = node.func.value if isinstance(node.func, cst.Name) else None
+        if name == "super":
+            for arg in node.args:
+                self._skip(arg.value)
+        elif name in ("isinstance", "issubclass") and len(node.args) == 2:
+            self._skip(node.args[1].value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.skip.add(node.name)
+        for decorator in node.decorators:
+            self._skip(decorator.decorator)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.skip.add(node.name)
+        for base in node.bases:
+            self._skip(base.value)
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Annotation(self, node: cst.Annotation) -> bool:
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.skip.add(node.keyword)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.skip.add(node.name)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in self.names and node.attr not in self.skip:
+            self.found.add(node.attr.value)
+        self.skip.add(node.attr)  # not a plain name: `visit_Name` must not count it
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.names and node not in self.skip:
+            self.found.add(node.value)

@@ -108,10 +108,12 @@ class BuiltinParamName(Rule):
       (`TapStack(app, "TapStack")`).
     Keyword call sites in the run are updated with it. Any other parameter of a public function,
     method or class (`__call__` included) is an unsafe fix: callers outside the files being fixed
-    may pass it by keyword. A safe fix becomes unsafe when a keyword call in the run may reach the
-    function but cannot be updated consistently (same-named definitions that disagree,
-    `**{"id": ...}`, `handlers[k](id=...)`), and report-only when such a call site carries a
-    suppression comment. A decorated function is unsafe unless the decorator keeps the calling
+    may pass it by keyword. A safe fix becomes unsafe when its file also uses the callable as a
+    value (`{"help": _HelpAction}`, `callback=self._make`, `return inner`: whoever receives it may
+    call it by keyword, `**kwargs` included), or when a keyword call in the run may reach it but
+    cannot be updated consistently (same-named definitions that disagree, `**{"id": ...}`,
+    `handlers[k](id=...)`); it becomes report-only when such a call site carries a suppression
+    comment. A decorated function is unsafe unless the decorator keeps the calling
     convention (`staticmethod`, `property`, `functools.wraps`, `lru_cache`, ...); pytest tests,
     fixtures and parametrized functions are report-only (pytest matches them by name).
     A function that calls `locals()`, `vars()`, `eval()` or `exec()`, or whose name is also bound
@@ -123,7 +125,8 @@ class BuiltinParamName(Rule):
     ## Known limits
     Call sites are matched by name (with the file's imports): a call through an alias
     (`make = TapStack; make(id="x")`), `functools.partial` or forwarded `**kwargs` is not seen,
-    and neither are callers in files outside the run (hence the unsafe public case). `super()`
+    and neither are callers in files outside the run (hence the unsafe public case); a private
+    callable used as a value is looked for in its own file only. `super()`
     is followed to the first base only. Walrus targets, `match` captures, and imports or nested
     `def`s that shadow a built-in are not renamed; a name read from a string annotation, or a
     function using `locals()`/`eval()`, is reported only. Frame inspection (`sys._getframe`) is
@@ -145,7 +148,8 @@ class BuiltinParamName(Rule):
     @classmethod
     def wants(cls, text: str, context: FileContext) -> bool:
         shared = context.project.facts.get(cls.CODE)
-        own = next((f for f in shared if f.path == context.path), None) if shared else None
+        own = next((f for f in shared if (f.path, f.name) == (context.path, context.virtual_name)), None) \
+            if shared else None
         if own is not None and own.text_hash == hash(text):
             # The fix phase of a folder run: the collected facts say exactly whether there is work.
             run = _run(shared, own, context.settings.unsafe_fixes)  # type: ignore[arg-type]
@@ -158,7 +162,7 @@ class BuiltinParamName(Rule):
 
     def visit_Module(self, node: cst.Module) -> None:
         shared = self.context.project.facts.get(self.CODE, [])
-        own = next((f for f in shared if f.path == self.context.path and f.module is node), None)
+        own = next((f for f in shared if f.module is node), None)
         if own is None:
             own = _facts(type(self), node, self.context, self.context.positions)
         self.own = own
@@ -227,7 +231,7 @@ def _facts(rule: type[Rule], module: cst.Module, context: FileContext,
            positions: dict[cst.CSTNode, CodeRange] | None) -> FileFacts:
     sites, classes = callables.functions(module)
     defined = frozenset(s.node.name.value for s in sites) | frozenset(c.name.value for c in classes)
-    resolver = callables.Resolver(module, defined, context.path)
+    resolver = callables.Resolver(module, defined, context.virtual_name)
     avoid = callables.module_names(module)
     by_name = {c.name.value: c for c in classes}
 
@@ -240,10 +244,15 @@ def _facts(rule: type[Rule], module: cst.Module, context: FileContext,
             lines.add(start.start.line)
         return any(context.suppressions.silences(rule, range(line, line + 1)) for line in lines)
 
+    # A callable this file also uses as a value (`register(_Action)`) may be called by keyword
+    # from anywhere, `**kwargs` included: renaming its parameters is not safe.
+    keyed = frozenset(site.key for site in sites if any(
+        p.name.value in BUILTIN_NAMES for p in (*site.node.params.params, *site.node.params.kwonly_params)))
+    escaped = callables.escaping(module, keyed) if keyed else set()
     defs: list[Def] = []
     plans: dict[cst.FunctionDef, list[tuple[Def, Param, cst.CSTNode, Any]]] = {}
     for site in sites:
-        definition, plan = _definition(site, context.path, avoid, by_name, silenced)
+        definition, plan = _definition(site, context.virtual_name, avoid, by_name, silenced, site.key in escaped)
         defs.append(definition)
         if plan:
             plans[site.node] = plan
@@ -255,7 +264,7 @@ def _facts(rule: type[Rule], module: cst.Module, context: FileContext,
                      for site in callables.scan_calls(module, resolver))
 
     keywords = frozenset(a or b for a, b in _KEYWORD_ARGUMENTS.findall(context.text))
-    facts = FileFacts(context.path, context.text, tuple(defs), keywords, scan)
+    facts = FileFacts(context.path, context.virtual_name, context.text, tuple(defs), keywords, scan)
     facts.module, facts.plans, facts.resolver = module, plans, resolver
     facts.has_plans, facts.text_hash = bool(plans), hash(context.text)
     return facts
@@ -268,14 +277,14 @@ _LAST_RUN: list[Any] = [None, None, None]
 def _run(shared: list[FileFacts], own: FileFacts, unsafe_fixes: bool) -> Run:
     if not any(facts is own for facts in shared):
         # A single file, or a later pass over a rewritten file: judge with its current facts.
-        return Run([facts for facts in shared if facts.path != own.path] + [own], unsafe_fixes)
+        return Run([facts for facts in shared if not facts.same_file(own)] + [own], unsafe_fixes)
     if _LAST_RUN[0] is not shared or _LAST_RUN[1] != (len(shared), unsafe_fixes):
         _LAST_RUN[:] = [shared, (len(shared), unsafe_fixes), Run(shared, unsafe_fixes)]
     return _LAST_RUN[2]
 
 
 def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
-                classes: dict[str, cst.ClassDef], silenced: Any) -> tuple[Def, list[Any]]:
+                classes: dict[str, cst.ClassDef], silenced: Any, escaped: bool) -> tuple[Def, list[Any]]:
     func = site.node
     parameters = func.params
     kinds: dict[str, tuple[cst.CSTNode, bool]] = {}  # name -> (report node, can be passed by keyword)
@@ -303,7 +312,7 @@ def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
     for name, rename in renames.items():
         if name in params:
             node, keyword = params[name]
-            safety, why = _definition_safety(site, path, name == "id" and construct_init) if keyword \
+            safety, why = _definition_safety(site, path, name == "id" and construct_init, escaped) if keyword \
                 else (FixSafety.SAFE, "")
         else:
             node, keyword, safety, why = local[name], False, FixSafety.SAFE, ""
@@ -326,10 +335,12 @@ def _is_construct_class(cls: cst.ClassDef, classes: dict[str, cst.ClassDef], see
     return False
 
 
-def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bool) -> tuple[FixSafety, str]:
+def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bool,
+                       escaped: bool) -> tuple[FixSafety, str]:
     """How safe renaming a keyword-passable parameter is, judging by the definition alone.
 
     `construct_id`: it is the `id` of a construct's `__init__(self, scope, id)`, passed positionally.
+    `escaped`: the file uses the callable as a value, not only calls it.
     """
     func = site.node
     name = func.name.value
@@ -345,7 +356,12 @@ def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bo
     private_class = site.cls is not None and site.cls.name.value.startswith("_")
     # A property setter or deleter is reached by attribute assignment, never by keyword.
     accessor = any(d.rsplit(".", 1)[-1] in ("setter", "deleter") for d in decorators)
-    if site.nested or private_class or accessor:
+    if accessor:
+        return FixSafety.SAFE, ""
+    if escaped:
+        return FixSafety.UNSAFE, (f"unsafe: `{site.key}` is also used as a value in this file; "
+                                  "whoever receives it may pass the keyword")
+    if site.nested or private_class:
         return FixSafety.SAFE, ""
     if name in ("__init__", "__new__") and site.cls is not None:
         if construct_id:
