@@ -197,3 +197,13 @@ def test_explanation_example_becomes_its_after_block() -> None:
     example, after = blocks[0], blocks[1]
     result = fix_source(example, "example.py", Settings(select=("IAC302",)))
     assert result.new.decode() == after
+
+
+def test_every_builtin_of_this_python_is_known() -> None:
+    import builtins
+    import keyword
+
+    from iacfix.codemods._scope_rename import BUILTIN_NAMES
+
+    missing = {name for name in vars(builtins) if not name.startswith("_") and not keyword.iskeyword(name)} - BUILTIN_NAMES
+    assert not missing

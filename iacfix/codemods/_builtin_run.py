@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import libcst as cst
 

@@ -8,8 +8,8 @@ hold a keyword argument named like a built-in.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -155,7 +155,7 @@ def imports(module: cst.Module, path: str | None = None) -> dict[str, tuple[tupl
                     local = alias.evaluated_alias or dotted.split(".")[0]
                     found[local] = (_module_files(dotted if alias.asname else local, 0, path), None)
             elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                dotted = get_full_name_for_node(small.module) if small.module else ""
+                dotted = (get_full_name_for_node(small.module) if small.module else None) or ""
                 level = len(small.relative)
                 for alias in small.names:
                     name = get_full_name_for_node(alias.name) or ""

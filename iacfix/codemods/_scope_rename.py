@@ -8,15 +8,15 @@ need a rename pay for it, and the Name nodes it returns are the ones the transfo
 from __future__ import annotations
 
 import keyword
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import libcst as cst
 from libcst.metadata import Assignment, ClassScope, GlobalScope, MetadataWrapper, Scope, ScopeProvider
 
 # What pylint's `redefined-builtin` checks against: the `builtins` module of Python 3.10-3.13 plus the
 # names `site` adds (`exit`, `help`, `license`, ...). Dunder names are left out on purpose.
-BUILTIN_NAMES = frozenset("""
+_BUILTINS = """
     ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError
     BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError ConnectionError
     ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError Ellipsis EncodingWarning
@@ -34,7 +34,8 @@ BUILTIN_NAMES = frozenset("""
     frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len license
     list locals map max memoryview min next object oct open ord pow print property quit range repr
     reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip
-""".split())
+"""
+BUILTIN_NAMES = frozenset(_BUILTINS.split())
 
 # A body that reaches these can read a local by its name as a string: renaming would change it.
 _DYNAMIC = ("locals", "vars", "eval", "exec")
@@ -100,7 +101,7 @@ def plan_renames(
 def _nodes_to_rename(
     old: str, own: Scope, every: set[Scope], nonlocals: list[tuple[cst.Nonlocal, Scope | None]]
 ) -> tuple[list[cst.Name], str | None]:
-    assignments = own.assignments[old]
+    assignments = set(own.assignments[old])
     nodes: list[cst.Name] = []
     for assignment in assignments:
         node = assignment.node if isinstance(assignment, Assignment) else None
@@ -114,9 +115,9 @@ def _nodes_to_rename(
     # Reads in the function itself (also those before the first assignment: Python makes the name
     # local to the whole body) and reads in nested scopes that resolve to this function's binding.
     accesses = set(own.accesses[old])
-    for scope in every:
-        if scope is not own:
-            accesses.update(a for a in scope.accesses[old] if assignments.intersection(a.referents))
+    for other in every:
+        if other is not own:
+            accesses.update(a for a in other.accesses[old] if assignments.intersection(a.referents))
     for access in accesses:
         if not isinstance(access.node, cst.Name) or access.node.value != old:
             return [], f"`{old}` is read inside a string annotation"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import libcst as cst
@@ -145,6 +146,16 @@ class BuiltinParamName(Rule):
     REFERENCE = "https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/redefined-builtin.html"
     COLLECTS = True
 
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        # Set for the file in `visit_Module`.
+        self.own: FileFacts | None = None
+        self.plans: dict[cst.FunctionDef, list[Any]] = {}
+        self.resolver: callables.Resolver | None = None
+        self.run: Run | None = None
+        self.renames: dict[cst.Name, str] = {}
+        self.classes: list[cst.ClassDef] = []
+
     @classmethod
     def wants(cls, text: str, context: FileContext) -> bool:
         shared = context.project.facts.get(cls.CODE)
@@ -169,8 +180,6 @@ class BuiltinParamName(Rule):
         self.plans, self.resolver = own.plans, own.resolver
         self.run = _run(shared, own, self.context.settings.unsafe_fixes)
         own.release()
-        self.renames: dict[cst.Name, str] = {}
-        self.classes: list[cst.ClassDef] = []
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes.append(node)
@@ -180,6 +189,7 @@ class BuiltinParamName(Rule):
         return updated_node
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        assert self.run is not None
         for definition, param, report_node, rename in self.plans.get(node, ()):
             what = "local variable" if param.local else "parameter"
             problem = f"{what} `{param.old}` shadows the built-in `{param.old}`"
@@ -202,6 +212,7 @@ class BuiltinParamName(Rule):
         keywords, _ = callables.builtin_keywords(original_node)
         if not keywords:
             return updated_node
+        assert self.run is not None and self.own is not None and self.resolver is not None
         callee = callables.callee_of(original_node.func, self.resolver, self.classes[-1] if self.classes else None)
         renamed: dict[str, str] = {}
         for keyword in keywords:
@@ -228,7 +239,7 @@ class BuiltinParamName(Rule):
 
 
 def _facts(rule: type[Rule], module: cst.Module, context: FileContext,
-           positions: dict[cst.CSTNode, CodeRange] | None) -> FileFacts:
+           positions: Mapping[cst.CSTNode, CodeRange] | None) -> FileFacts:
     sites, classes = callables.functions(module)
     defined = frozenset(s.node.name.value for s in sites) | frozenset(c.name.value for c in classes)
     resolver = callables.Resolver(module, defined, context.virtual_name)
@@ -288,10 +299,10 @@ def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
     func = site.node
     parameters = func.params
     kinds: dict[str, tuple[cst.CSTNode, bool]] = {}  # name -> (report node, can be passed by keyword)
-    for param in parameters.posonly_params:
-        kinds[param.name.value] = (param, False)
-    for param in (*parameters.params, *parameters.kwonly_params):
-        kinds[param.name.value] = (param, True)
+    for node in parameters.posonly_params:
+        kinds[node.name.value] = (node, False)
+    for node in (*parameters.params, *parameters.kwonly_params):
+        kinds[node.name.value] = (node, True)
     for star in (parameters.star_arg, parameters.star_kwarg):
         if isinstance(star, cst.Param):
             kinds[star.name.value] = (star, False)
@@ -311,14 +322,14 @@ def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
     plan: list[Any] = []
     for name, rename in renames.items():
         if name in params:
-            node, keyword = params[name]
+            report_node, keyword = params[name]
             safety, why = _definition_safety(site, path, name == "id" and construct_init, escaped) if keyword \
                 else (FixSafety.SAFE, "")
         else:
-            node, keyword, safety, why = local[name], False, FixSafety.SAFE, ""
-        param = Param(name, rename.new, keyword, safety, why, silenced(node, func), name in local)
+            report_node, keyword, safety, why = local[name], False, FixSafety.SAFE, ""
+        param = Param(name, rename.new, keyword, safety, why, silenced(report_node, func), name in local)
         facts.append(param)
-        plan.append((param, node, rename))
+        plan.append((param, report_node, rename))
     definition = Def(site.key, label, tuple(facts))
     return definition, [(definition, *entry) for entry in plan]
 
@@ -373,7 +384,7 @@ def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bo
     return FixSafety.UNSAFE, f"unsafe: `{name}` is public; callers elsewhere may use the keyword"
 
 
-def _positions(module: cst.Module, context: FileContext) -> dict[cst.CSTNode, CodeRange] | None:
+def _positions(module: cst.Module, context: FileContext) -> Mapping[cst.CSTNode, CodeRange] | None:
     # Only a file with suppression comments needs positions (the engine computes them then too).
     if not context.suppressions:
         return None
