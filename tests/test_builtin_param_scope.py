@@ -64,6 +64,17 @@ TEMPLATES = {
 
         RESULT = _holder("k")
     """,
+    "class_body_rebinding_is_left_alone": """
+        def _holder(NAME, other):
+            class Holder:
+                NAME = NAME
+            return Holder.NAME.__name__, other
+
+        def _plain(NAME):
+            return NAME
+
+        RESULT = _holder("k", 1), _plain("p")
+    """,
     "defaults_and_decorators_see_the_builtin": """
         def tag(value):
             def wrap(func):
@@ -159,11 +170,15 @@ def _run(source: str) -> object:
     return namespace["RESULT"]
 
 
-def _fix(source: str) -> str:
+# Templates where one function must be left as it is (reported, not fixed).
+LEFT_ALONE = {"class_body_rebinding_is_left_alone": 1}
+
+
+def _fix(source: str, left: int = 0) -> str:
     # Unsafe fixes too: this is about meaning inside the file, not about unseen callers.
     result = fix_source(source, "probe.py", Settings(select=("IAC302",), unsafe_fixes=True))
     assert result.error is None and not result.internal_errors
-    assert all(f.fixed for f in result.findings), [f.message for f in result.findings if not f.fixed]
+    assert len([f for f in result.findings if not f.fixed]) == left, [f.message for f in result.findings]
     return result.new.decode()
 
 
@@ -171,11 +186,12 @@ def _fix(source: str) -> str:
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_same_result_after_the_rename(template: str, name: str) -> None:
     source = textwrap.dedent(TEMPLATES[template]).replace("NAME", name)
-    fixed = _fix(source)
+    left = LEFT_ALONE.get(template, 0)
+    fixed = _fix(source, left)
     assert fixed != source
     assert _run(fixed) == _run(source)
     # Nothing left to rename: the fixed code is a fixed point.
-    assert _fix(fixed) == fixed
+    assert _fix(fixed, left) == fixed
 
 
 def test_constructs_keep_their_ids() -> None:

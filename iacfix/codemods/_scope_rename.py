@@ -116,8 +116,14 @@ def _nodes_to_rename(
     # local to the whole body) and reads in nested scopes that resolve to this function's binding.
     accesses = set(own.accesses[old])
     for other in every:
-        if other is not own:
-            accesses.update(a for a in other.accesses[old] if assignments.intersection(a.referents))
+        if other is own:
+            continue
+        reaching = [a for a in other.accesses[old] if assignments.intersection(a.referents)]
+        if reaching and isinstance(other, ClassScope) and old in other.assignments:
+            # Bail out: a class body that also binds the name reads it from the globals, not from
+            # this function (Python's class-block lookup); libcst resolves it here.
+            return [], f"a class body inside the function also binds `{old}`"
+        accesses.update(reaching)
     for access in accesses:
         if not isinstance(access.node, cst.Name) or access.node.value != old:
             return [], f"`{old}` is read inside a string annotation"
