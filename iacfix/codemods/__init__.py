@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods.builtin_param_name import BuiltinParamName
 from iacfix.codemods.end_of_file_newlines import EndOfFileNewlines
 from iacfix.codemods.line_too_long import LineTooLong
 from iacfix.codemods.logging_fstring import LoggingFstring
@@ -15,6 +16,7 @@ from iacfix.codemods.unused_suppression import UnusedSuppression
 ALL_RULES: tuple[type[Rule], ...] = (
     UnusedSuppression,
     LoggingFstring,
+    BuiltinParamName,
     LineTooLong,
     EndOfFileNewlines,
     TooManyLines,
