@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.metric_missing_dimension import MetricMissingDimension
+from iacfix.codemods.unknown_provider_class import UnknownProviderClass
+from iacfix.codemods.wrong_module_name import WrongModuleName
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    UnknownProviderClass,
+    WrongModuleName,
+    MetricMissingDimension,
     LoggingFstring,
 )
 
