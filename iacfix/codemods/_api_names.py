@@ -13,6 +13,7 @@ from typing import ClassVar, Sequence
 import libcst as cst
 
 from iacfix.codemods._bindings import FileNames
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._import_edits import (
     BodyEdits,
     dotted,
@@ -61,8 +62,8 @@ def suspect(text: str, package: str) -> bool:
                     alias.name != "*" and not index.exports(module, alias.name) for alias in node.names):
                 return True
     for attribute in names.attributes:
-        module = _module_of(attribute.value, names, index)
-        if module is not None and owned(module) and not index.exports(module, attribute.attr):
+        base = _module_of(attribute.value, names, index)
+        if base is not None and owned(base) and not index.exports(base, attribute.attr):
             return True
     return False
 
@@ -96,9 +97,10 @@ class ApiNameRule(Rule):
 
     PACKAGE: ClassVar[str]
 
-    def visit_Module(self, node: cst.Module) -> None:
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
         self.index: ApiIndex = load_index()
-        self.names = file_names(self.context.text)
+        self.names = file_names(context.text)
         self.plans: dict[cst.ImportFrom, FromPlan] = {}
         self.import_renames: dict[cst.Import, dict[int, str]] = {}
         self.renames: dict[str, str] = {}  # uses of a local name to rename
@@ -108,11 +110,15 @@ class ApiNameRule(Rule):
         self._lines: dict[cst.SimpleStatementLine, cst.ImportFrom] = {}
         self._quiet = 0  # inside an import, an attribute's name or a keyword: not a use of a name
         self._top_from: dict[str, cst.ImportFrom] = {}
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Plan every import edit before the traversal: renaming a name's uses must not depend on
+        whether the import comes before or after them."""
         if self.names is None:
             return
         statements = list(import_statements(node.body))
         for line, statement, top in statements:
-            if isinstance(statement, cst.ImportFrom) and line in node.body and not statement.relative \
+            if isinstance(statement, cst.ImportFrom) and line is top and not statement.relative \
                     and not isinstance(statement.names, cst.ImportStar):
                 self._top_from.setdefault(dotted(statement.module) or "", statement)
         for line, statement, top in statements:
@@ -125,7 +131,7 @@ class ApiNameRule(Rule):
                     self.plan_import(statement)
                 finally:
                     self.context.statement_stack.pop()
-                if statement in self.plans:
+                if isinstance(statement, cst.ImportFrom) and statement in self.plans:
                     self._lines[line] = statement
 
     # --- for subclasses ---
@@ -155,13 +161,13 @@ class ApiNameRule(Rule):
         else:
             plan.moves[position] = target
 
-    def resolve(self, node: cst.BaseExpression) -> str | None:
+    def module_for(self, node: cst.BaseExpression) -> str | None:
         """The module an expression stands for (`lambda_`, `cdk.aws_lambda`), if the file says."""
         assert self.names is not None
         if isinstance(node, cst.Name):
             return self.names.module_of(node.value)
         if isinstance(node, cst.Attribute):
-            base = self.resolve(node.value)
+            base = self.module_for(node.value)
             if base is not None and self.index.has_module(f"{base}.{node.attr.value}"):
                 return f"{base}.{node.attr.value}"
         return None
@@ -193,21 +199,20 @@ class ApiNameRule(Rule):
         for position, real in plan.renames.items():
             names[position] = names[position].with_changes(name=cst.Name(real))
             if position in plan.asnames:
-                names[position] = names[position].with_changes(asname=cst.AsName(name=cst.Name(plan.asnames[position])))
+                names[position] = names[position].with_changes(asname=cst.AsName(cst.Name(plan.asnames[position])))
         result = updated_node.with_changes(names=names)
         if plan.module is not None:
             result = result.with_changes(module=cst.parse_expression(plan.module))
-        for alias in plan.additions:
-            result = with_name(result, alias)
         leaving = plan.drops | set(plan.moves)
         targets = set(plan.moves.values())
-        if leaving and len(leaving) < len(names) and not plan.moves:
-            result = without_names(result, plan.drops)
-        elif leaving and len(leaving) == len(names) and len(targets) == 1 and not plan.drops:
+        if not leaving:
+            return _with_names(result, plan.additions)
+        if len(leaving) < len(names) and not plan.moves:
+            return _with_names(without_names(result, plan.drops), plan.additions)
+        if len(leaving) == len(names) and len(targets) == 1 and not plan.drops and not plan.additions:
             # Every name goes to the same module: rename the statement's module in place.
-            result = result.with_changes(module=cst.parse_expression(targets.pop()))
-        elif leaving:
-            self._results[original_node] = result  # the line splits or goes: leave_SimpleStatementLine
+            return result.with_changes(module=cst.parse_expression(targets.pop()))
+        self._results[original_node] = result  # the line splits or goes: leave_SimpleStatementLine
         return result
 
     def leave_SimpleStatementLine(
@@ -224,7 +229,12 @@ class ApiNameRule(Rule):
         assert not isinstance(result.names, cst.ImportStar)
         new_lines: list[cst.BaseStatement] = []
         if len(leaving) < len(result.names):
-            new_lines.append(updated_node.with_changes(body=[without_names(result, leaving)]))
+            kept = _with_names(without_names(result, leaving), plan.additions)
+            new_lines.append(updated_node.with_changes(body=[kept]))
+        elif plan.additions:  # every name leaves, others arrive
+            first, *rest = plan.additions
+            only = result.with_changes(names=[first.with_changes(comma=cst.MaybeSentinel.DEFAULT)], lpar=None, rpar=None)
+            new_lines.append(updated_node.with_changes(body=[_with_names(only, rest)]))
         by_target: dict[str, list[cst.ImportAlias]] = {}
         for position, target in sorted(plan.moves.items()):
             by_target.setdefault(target, []).append(result.names[position])
@@ -259,7 +269,7 @@ class ApiNameRule(Rule):
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
         if self._quiet or self.names is None:
             return updated_node
-        module = self.resolve(original_node.value)
+        module = self.module_for(original_node.value)
         if module is None or not self.owns(module) or self.index.exports(module, original_node.attr.value):
             return updated_node
         return self.fix_attribute(original_node, updated_node, module)
@@ -299,6 +309,12 @@ class ApiNameRule(Rule):
             else:
                 body.insert(_after_imports(body), from_import_line(module, [alias]))
         return body
+
+
+def _with_names(node: cst.ImportFrom, aliases: Sequence[cst.ImportAlias]) -> cst.ImportFrom:
+    for alias in aliases:
+        node = with_name(node, alias)
+    return node
 
 
 def _single_from(statement: cst.BaseStatement, module: str) -> cst.ImportFrom | None:

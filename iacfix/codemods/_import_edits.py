@@ -4,11 +4,9 @@ from or inserted into a block."""
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence, TypeVar
+from typing import Iterator, Sequence
 
 import libcst as cst
-
-_Body = TypeVar("_Body", bound=cst.CSTNode)
 
 
 def dotted(node: cst.BaseExpression | None) -> str | None:
@@ -159,8 +157,8 @@ def _separator(node: cst.ImportFrom, position: int) -> cst.Comma:
     assert not isinstance(node.names, cst.ImportStar)
     names = node.names
     near = min(max(position - 1, 0), len(names) - 2)
-    if near >= 0 and isinstance(names[near].comma, cst.Comma):
-        comma = names[near].comma
+    comma = names[near].comma if near >= 0 else None
+    if isinstance(comma, cst.Comma):
         return comma.with_changes(whitespace_after=_without_comment(comma.whitespace_after))
     if node.lpar is not None and isinstance(node.lpar.whitespace_after, cst.ParenthesizedWhitespace):
         opening = node.lpar.whitespace_after
@@ -222,7 +220,7 @@ class BodyEdits:
                 carried.extend(_comment_lines(statement))
                 continue
             for new in self.replaced.get(id(statement), [statement]):
-                if carried:
+                if carried and isinstance(new, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                     new = new.with_changes(leading_lines=[*carried, *new.leading_lines])
                     carried = []
                 out.append(new)
@@ -232,4 +230,6 @@ class BodyEdits:
 def _comment_lines(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
     """The lines above a removed statement that hold a comment: they may be about what follows.
     (A comment at the end of the statement's own line is about it, and goes with it.)"""
+    if not isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return []
     return [line for line in statement.leading_lines if line.comment is not None]

@@ -91,13 +91,14 @@ class MetricMissingDimension(Rule):
     def options(cls) -> Mapping[str, Any]:
         return {"operation": "GetItem"}
 
-    def visit_Module(self, node: cst.Module) -> None:
-        self.tables: set[str] = set()
-        self.others: set[str] = set()
-        self.lines: list[str] = self.context.text.splitlines()
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self.tables: set[str] = set()  # dotted names the file assigns a table to
+        self.others: set[str] = set()  # ... and something else
+        self.lines: list[str] = context.text.splitlines()
         self.calls: list[ast.Call] = []  # the method's calls in source order, for their line's width
         self.seen = 0
-        names = file_names(self.context.text)
+        names = file_names(context.text)
         if names is not None:
             self._track(names.tree, names)
 

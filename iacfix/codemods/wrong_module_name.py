@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import builtins
 import difflib
-import keyword
 from dataclasses import dataclass
 
 import libcst as cst
 
 from iacfix.codemods._api_names import ApiNameRule, suspect
+from iacfix.codemods._cdk_aliases import MODULE_OF_ALIAS, aliases_of
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._import_edits import alias_name, dotted, local_name, new_alias
 from iacfix.codemods._rule import FixSafety, Severity
 from iacfix.codemods._symbols import mentions_managed_package
 
 _ROOT = "aws_cdk"
-# The aliases the community uses (CDK docs, examples, most projects); the first one free is chosen.
-_ALIASES = {
-    "aws_lambda": ("lambda_",),
-    "aws_logs": ("logs",),
-    "aws_sns_subscriptions": ("sns_subs", "subscriptions"),
-    "aws_cloudwatch_actions": ("cw_actions", "cloudwatch_actions"),
-    "aws_certificatemanager": ("acm",),
-    "aws_cloudfront_origins": ("origins",),
-    "aws_elasticloadbalancing": ("elb",),
-    "aws_elasticloadbalancingv2": ("elbv2",),
-    "aws_elasticloadbalancingv2_targets": ("elbv2_targets", "targets"),
-    "aws_route53_targets": ("route53_targets", "targets"),
-    "aws_events_targets": ("targets", "events_targets"),
-    "aws_stepfunctions": ("sfn",),
-    "aws_stepfunctions_tasks": ("tasks", "sfn_tasks"),
-    "aws_apigateway": ("apigateway", "apigw"),
-    "aws_lambda_event_sources": ("lambda_event_sources", "event_sources"),
-}
-# Module names models write for an alias (`aws_elbv2`): only aliases that name one module.
-_BY_ALIAS = {f"aws_{alias}": module for module, aliases in _ALIASES.items() for alias in aliases
-             if f"aws_{alias}" != module and sum(alias in a for a in _ALIASES.values()) == 1}
 
 
 @dataclass(frozen=True)
@@ -145,9 +123,9 @@ class WrongModuleName(ApiNameRule):
     def wants(cls, text: str, context: FileContext) -> bool:
         return mentions_managed_package(text) and _ROOT in text and suspect(text, _ROOT)
 
-    def visit_Module(self, node: cst.Module) -> None:
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
         self._new_aliases: dict[tuple[str, str | None], str] = {}  # (module, root name) -> local name
-        super().visit_Module(node)
 
     # --- imports ---
 
@@ -158,7 +136,7 @@ class WrongModuleName(ApiNameRule):
                 module = alias_name(alias)
                 if not self.owns(module) or self.index.has_module(module) or _is_v1(module):
                     continue
-                real = _BY_ALIAS.get(module.partition(".")[2])
+                real = MODULE_OF_ALIAS.get(module.partition(".")[2])
                 if real is None or alias.asname is None or module.count(".") != 1:
                     self.report(alias, self._no_module(module), fixable=False)
                 elif self.report(alias, f"`{_ROOT}` has no module `{module[8:]}`; it is `{real}`"):
@@ -171,9 +149,9 @@ class WrongModuleName(ApiNameRule):
         if _is_v1(module):
             return
         if not self.index.has_module(module):
-            real = _BY_ALIAS.get(module.partition(".")[2])
+            real = MODULE_OF_ALIAS.get(module.partition(".")[2])
             if real is not None and all(self.index.exports(f"{_ROOT}.{real}", alias_name(a)) for a in statement.names):
-                if self.report(statement.module, f"`{_ROOT}` has no module `{module[8:]}`; it is `{real}`"):
+                if self.report(statement.module or statement, f"`{_ROOT}` has no module `{module[8:]}`; it is `{real}`"):
                     self.plan(statement).module = f"{_ROOT}.{real}"
             else:
                 self.report(statement.module or statement, self._no_module(module), fixable=False)
@@ -186,11 +164,11 @@ class WrongModuleName(ApiNameRule):
     def _plan_name(self, statement: cst.ImportFrom, position: int, alias: cst.ImportAlias, module: str,
                    name: str) -> None:
         wrong = f"`{_short(module)}` has no `{name}`"
-        if module == _ROOT and name in _BY_ALIAS:
+        if module == _ROOT and name in MODULE_OF_ALIAS:
             # `from aws_cdk import aws_elbv2 as elbv2`: the module under its real name, same local name.
-            if self.report(alias, f"`{_ROOT}` has no module `{name}`; it is `{_BY_ALIAS[name]}`"):
+            if self.report(alias, f"`{_ROOT}` has no module `{name}`; it is `{MODULE_OF_ALIAS[name]}`"):
                 plan = self.plan(statement)
-                plan.renames[position] = _BY_ALIAS[name]
+                plan.renames[position] = MODULE_OF_ALIAS[name]
                 plan.asnames[position] = local_name(alias)
             return
         if module == _ROOT and name.startswith("aws_"):
@@ -245,7 +223,7 @@ class WrongModuleName(ApiNameRule):
         assert self.names is not None
         if module == _ROOT:
             assert name is not None
-            key = (_ROOT, name)
+            key: tuple[str, str | None] = (_ROOT, name)
             known = self._new_aliases.get(key) or next(iter(self.names.locals_of(_ROOT, name)), None)
             if known is not None:
                 return _Ref(cst.Name(known), key, is_name=True)
@@ -261,10 +239,10 @@ class WrongModuleName(ApiNameRule):
             return _Ref(cst.Name(known), key)
         receiver = original.value
         short = _short(module)
-        if isinstance(receiver, cst.Attribute) and self.resolve(receiver.value) == _ROOT and module.count(".") == 1:
+        if isinstance(receiver, cst.Attribute) and self.module_for(receiver.value) == _ROOT and module.count(".") == 1:
             return _Ref(cst.Attribute(value=receiver.value, attr=cst.Name(short)), key)  # `cdk.aws_logs`
-        choices = list(_ALIASES.get(short, (_default_alias(short),)))
-        if isinstance(receiver, cst.Name) and receiver.value == _short(self.resolve(receiver) or ""):
+        choices = list(aliases_of(short))
+        if isinstance(receiver, cst.Name) and receiver.value == _short(self.module_for(receiver) or ""):
             choices.insert(0, short)  # the file imports modules under their own names: so does the fix
         choices.append(short)
         for alias in choices:
@@ -276,8 +254,12 @@ class WrongModuleName(ApiNameRule):
     # --- helpers ---
 
     def _owners(self, module: str, name: str) -> list[str]:
-        return [m for m in self.index.modules_exporting(name, _ROOT)
-                if m != module and (m == _ROOT or m.startswith(_ROOT + "."))]
+        owners = [m for m in self.index.modules_exporting(name, _ROOT)
+                  if m != module and (m == _ROOT or m.startswith(_ROOT + "."))]
+        # A module's companion (`aws_elasticloadbalancingv2_targets` beside `aws_elasticloadbalancingv2`)
+        # holds what the code meant when the name is also elsewhere (`aws_elasticloadbalancing`).
+        companions = [m for m in owners if m.startswith(module + "_")]
+        return companions if len(companions) == 1 else owners
 
     def _unfixable(self, wrong: str, module: str, name: str, owners: list[str]) -> str:
         if owners:
@@ -287,6 +269,8 @@ class WrongModuleName(ApiNameRule):
 
     def _no_module(self, module: str) -> str:
         name = module.rpartition(".")[2]
+        if name in MODULE_OF_ALIAS:
+            return f"`{_ROOT}` has no module `{name}`; it is `{MODULE_OF_ALIAS[name]}`"
         siblings = [m.rpartition(".")[2] for m in self.index.modules(_ROOT + ".") if m.count(".") == 1]
         close = difflib.get_close_matches(name, siblings, 3, 0.6)
         return f"`{_ROOT}` has no module `{name}`" + (f"; closest: {_listed(close)}" if close else "")
@@ -299,11 +283,6 @@ def _is_v1(module: str) -> bool:
 
 def _short(module: str) -> str:
     return module.rpartition(".")[2] if module != _ROOT else _ROOT
-
-
-def _default_alias(short: str) -> str:
-    alias = short.removeprefix("aws_")
-    return alias + "_" if keyword.iskeyword(alias) or hasattr(builtins, alias) else alias
 
 
 def _listed(names: list[str]) -> str:

@@ -180,7 +180,7 @@ def test_fixed_cdk_app_synthesizes(runs: dict[str, Run]) -> None:
     template = json.loads((work / "cdk.out" / "Payments.template.json").read_text())
     by_type: dict[str, list[dict[str, object]]] = {}
     for resource in template["Resources"].values():
-        by_type.setdefault(resource["Type"], []).append(resource["Properties"] if "Properties" in resource else {})
+        by_type.setdefault(resource["Type"], []).append(resource.get("Properties", {}))
     (log_group,) = by_type["AWS::Logs::LogGroup"]
     assert log_group["RetentionInDays"] == 7
     (subscription,) = by_type["AWS::SNS::Subscription"]
