@@ -30,7 +30,8 @@ class MetricMissingDimension(Rule):
     the key to the `dimensions_map` dict literal the call has). The operation is the rule option
     `operation`. A table is what the file builds with `dynamodb.Table(...)`/`TableV2(...)` or
     looks up with `Table.from_table_name(...)` and friends, assigned to a name or an attribute
-    (`self.table = ...`), or a parameter annotated with a table type.
+    (`self.table = ...`) directly or through a function of the file that returns one
+    (`self.table = self._create_table()`), or a parameter annotated with a table type.
 
     ## Why it matters
     The metric exists per operation, so aws-cdk-lib refuses to build it:
@@ -158,21 +159,53 @@ class MetricMissingDimension(Rule):
             whitespace_before_args=cst.ParenthesizedWhitespace(last_line=cst.SimpleWhitespace(indent + "    ")))
 
     def _track(self, tree: ast.Module, names: FileNames) -> None:
-        """Which dotted names (`table`, `self.table`) the file assigns a DynamoDB table to."""
+        """Which dotted names (`table`, `self.table`) the file assigns a DynamoDB table to: built or
+        looked up there, or returned by a function of the file that builds one (or says it returns
+        one: `def _create_table(self) -> dynamodb.Table`)."""
+        assignments: list[tuple[list[ast.expr], ast.expr | None, bool]] = []
+        makers: set[str] = set()  # functions that return a table
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == _METHOD:
                 self.calls.append(node)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                table = (node.value is not None and _is_table(node.value, names)) or (
-                    isinstance(node, ast.AnnAssign) and _resolve(node.annotation, names) in _TABLE_TYPES)
-                for target in targets:
-                    key = _dotted(target)
-                    if key is not None:
-                        (self.tables if table else self.others).add(key)
+                annotated = isinstance(node, ast.AnnAssign) and _resolve(node.annotation, names) in _TABLE_TYPES
+                assignments.append((targets, node.value, annotated))
             elif isinstance(node, ast.arg) and node.annotation is not None:
                 (self.tables if _resolve(node.annotation, names) in _TABLE_TYPES else self.others).add(node.arg)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _returns_table(node, names):
+                makers.add(node.name)
+        for targets, value, annotated in assignments:
+            table = annotated or (value is not None and (_is_table(value, names) or _made_by(value, makers)))
+            for target in targets:
+                key = _dotted(target)
+                if key is not None:
+                    (self.tables if table else self.others).add(key)
         self.calls.sort(key=lambda call: (call.lineno, call.col_offset))
+
+
+def _returns_table(function: ast.FunctionDef | ast.AsyncFunctionDef, names: FileNames) -> bool:
+    """Says it returns a table, or returns one it builds (directly, or through a local name)."""
+    if function.returns is not None and _resolve(function.returns, names) in _TABLE_TYPES:
+        return True
+    built = set()
+    returned = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and _is_table(node.value, names):
+            built.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.Return) and node.value is not None:
+            returned.append(node.value)
+    return bool(returned) and all(
+        _is_table(value, names) or (isinstance(value, ast.Name) and value.id in built) for value in returned)
+
+
+def _made_by(value: ast.expr, makers: set[str]) -> bool:
+    """A call of one of the file's functions (`self._create_table()`, `create_table(self)`)."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return name in makers
 
 
 def _is_table(value: ast.expr, names: FileNames) -> bool:
