@@ -7,13 +7,19 @@ from iacfix.codemods.builtin_param_name import BuiltinParamName
 from iacfix.codemods.end_of_file_newlines import EndOfFileNewlines
 from iacfix.codemods.line_too_long import LineTooLong
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.metric_missing_dimension import MetricMissingDimension
 from iacfix.codemods.missing_app_entry_point import MissingAppEntryPoint
 from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
 from iacfix.codemods.missing_stdlib_import import MissingStdlibImport
 from iacfix.codemods.too_many_lines import TooManyLines
+from iacfix.codemods.unknown_provider_class import UnknownProviderClass
 from iacfix.codemods.unused_suppression import UnusedSuppression
+from iacfix.codemods.wrong_module_name import WrongModuleName
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    UnknownProviderClass,
+    WrongModuleName,
+    MetricMissingDimension,
     UnusedSuppression,
     LoggingFstring,
     BuiltinParamName,
