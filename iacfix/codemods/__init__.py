@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods.arn_wildcard_account import ArnWildcardAccount
 from iacfix.codemods.logging_fstring import LoggingFstring
 from iacfix.codemods.missing_app_entry_point import MissingAppEntryPoint
 from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    ArnWildcardAccount,
     LoggingFstring,
     MissingAppEntryPoint,
     MissingLambdaAsset,
