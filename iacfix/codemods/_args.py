@@ -61,12 +61,22 @@ def add_keywords(
     added = [new_keyword(name, value) for name, value in pairs]
     args = list(call.args)
     if _is_multiline(call):
+        indent = _argument_indent(call, args, original, source)
+        if indent is not None:
+            # One argument per line: a long new one gets its own call's arguments one per line.
+            added = [_fold(arg, indent, line_length) for arg in added]
         return call.with_changes(args=_append_multiline(call, args, added))
-    new = call.with_changes(args=_append_inline(args, added))
+    return within_line(call.with_changes(args=_append_inline(args, added)), original, source=source,
+                       line_length=line_length)
+
+
+def within_line(new: cst.Call, original: cst.Call, *, source: str, line_length: int) -> cst.Call:
+    """`new` (a changed single-line `original`), laid out one argument per line when the change
+    would push the line past `line_length` (a line already too long is left as it is)."""
     line = _line_of(original, source)
-    if line is None:
+    if line is None or "\n" in code(new):
         return new
-    growth = len(code(new)) - len(code(call))
+    growth = len(code(new)) - len(code(original))
     if len(line.rstrip("\r\n")) + growth <= line_length or len(line.rstrip("\r\n")) > line_length:
         return new
     indent = line[: len(line) - len(line.lstrip())]
@@ -82,6 +92,25 @@ def explode(call: cst.Call, indent: str) -> cst.Call:
         for i, arg in enumerate(call.args)
     ]
     return call.with_changes(whitespace_before_args=inner, args=args)
+
+
+def _argument_indent(call: cst.Call, args: list[cst.Arg], original: cst.Call, source: str) -> str | None:
+    """The absolute indentation of the arguments of a call laid out one per line (None: unknown)."""
+    found = _separator(call, args) if args else None
+    if not isinstance(found, cst.ParenthesizedWhitespace):
+        return None
+    if not found.indent:
+        return found.last_line.value
+    # Relative to the enclosing block: the indentation of the line the call starts on.
+    first = code(original).split("\n", 1)[0]
+    line = next((line for line in source.splitlines() if first in line), None)
+    return None if line is None else line[: len(line) - len(line.lstrip())] + found.last_line.value
+
+
+def _fold(arg: cst.Arg, indent: str, line_length: int) -> cst.Arg:
+    if len(indent) + len(code(arg)) + 1 <= line_length or not isinstance(arg.value, cst.Call) or not arg.value.args:
+        return arg
+    return arg.with_changes(value=explode(arg.value, indent))
 
 
 def _line_break(last_line: str) -> cst.ParenthesizedWhitespace:
