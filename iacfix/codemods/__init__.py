@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.arn_wildcard_account import ArnWildcardAccount
+from iacfix.codemods.kms_key_without_rotation import KmsKeyWithoutRotation
+from iacfix.codemods.log_group_without_retention import LogGroupWithoutRetention
 from iacfix.codemods.logging_fstring import LoggingFstring
 from iacfix.codemods.missing_app_entry_point import MissingAppEntryPoint
 from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
@@ -13,6 +15,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LoggingFstring,
     MissingAppEntryPoint,
     MissingLambdaAsset,
+    KmsKeyWithoutRotation,
+    LogGroupWithoutRetention,
 )
 
 
