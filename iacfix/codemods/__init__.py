@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.arn_wildcard_account import ArnWildcardAccount
+from iacfix.codemods.bucket_name_without_account import BucketNameWithoutAccount
+from iacfix.codemods.bucket_without_public_access_block import BucketWithoutPublicAccessBlock
 from iacfix.codemods.kms_key_without_rotation import KmsKeyWithoutRotation
 from iacfix.codemods.log_group_without_retention import LogGroupWithoutRetention
 from iacfix.codemods.logging_fstring import LoggingFstring
@@ -12,6 +14,8 @@ from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ArnWildcardAccount,
+    BucketWithoutPublicAccessBlock,
+    BucketNameWithoutAccount,
     LoggingFstring,
     MissingAppEntryPoint,
     MissingLambdaAsset,
