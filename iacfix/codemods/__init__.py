@@ -6,11 +6,14 @@ from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.arn_wildcard_account import ArnWildcardAccount
 from iacfix.codemods.bucket_name_without_account import BucketNameWithoutAccount
 from iacfix.codemods.bucket_without_public_access_block import BucketWithoutPublicAccessBlock
+from iacfix.codemods.global_table_without_stream import GlobalTableWithoutStream
 from iacfix.codemods.kms_key_without_rotation import KmsKeyWithoutRotation
 from iacfix.codemods.log_group_without_retention import LogGroupWithoutRetention
 from iacfix.codemods.logging_fstring import LoggingFstring
 from iacfix.codemods.missing_app_entry_point import MissingAppEntryPoint
 from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
+from iacfix.codemods.outdated_lambda_runtime import OutdatedLambdaRuntime
+from iacfix.codemods.removal_policy_retain import RemovalPolicyRetain
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ArnWildcardAccount,
@@ -19,8 +22,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LoggingFstring,
     MissingAppEntryPoint,
     MissingLambdaAsset,
+    GlobalTableWithoutStream,
+    RemovalPolicyRetain,
     KmsKeyWithoutRotation,
     LogGroupWithoutRetention,
+    OutdatedLambdaRuntime,
 )
 
 
