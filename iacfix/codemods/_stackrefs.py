@@ -15,6 +15,7 @@ the same class (IAC201 and IAC203) get the same answer and add the same statemen
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -236,7 +237,7 @@ def region_of_provider(imports: Imports, module: cst.Module, where: Where,
     """How to refer to the region of the file's only AWS provider at `where`, for an ARN that
     hard-codes `arn_region`: (variable code or None for a `DataAwsRegion`, safe). None: leave the
     region alone (several providers, an aliased one, or a provider in another region)."""
-    providers = [c for c in _calls(module) if imports.resolve(c.func) == f"{_PROVIDER}.provider.AwsProvider"]
+    providers = _providers(module, imports)
     if len(providers) > 1 or (providers and keyword(providers[0], "alias") is not None):
         return None
     if not providers:
@@ -253,6 +254,10 @@ def region_of_provider(imports: Imports, module: cst.Module, where: Where,
         if holder is not None and holder < where.init_index:
             return value.value, True
     return None, True
+
+
+def _providers(module: cst.Module, imports: Imports) -> list[cst.Call]:
+    return [c for c in _calls(module) if imports.resolve(c.func) == f"{_PROVIDER}.provider.AwsProvider"]
 
 
 # --- boto3 ---------------------------------------------------------------------------------
@@ -360,20 +365,55 @@ def _assigned_names(statement: cst.CSTNode) -> set[str]:
             for t in s.targets if isinstance(t.target, cst.Name)}
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
+# Recent walks: a plan walks its class several times, and IAC201 asks about the module per ARN.
+_WALKS: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+
+
+def walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`node` and everything under it, in source order. Reads the dataclass fields directly: a
+    libcst visit (and `.children`, which is one) rebuilds every node it passes, many times slower."""
+    cached = _WALKS.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    found = _walk(node)
+    if len(_WALKS) >= 8:
+        _WALKS.clear()
+    _WALKS[id(node)] = (node, found)
+    return found
+
+
+def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
+        found.append(current)
+        below: list[cst.CSTNode] = []
+        for name in _fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                below.append(value)
+            elif isinstance(value, (list, tuple)):
+                below.extend(v for v in value if isinstance(v, cst.CSTNode))
+        stack.extend(reversed(below))
+    return found
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELDS[kind]
 
 
 def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
-    return (n for n in _walk(node) if isinstance(n, cst.Call))
+    return (n for n in walk(node) if isinstance(n, cst.Call))
 
 
 def _self_attributes(cls: cst.ClassDef) -> Iterator[str]:
-    for node in _walk(cls):
+    for node in walk(cls):
         if isinstance(node, (cst.AssignTarget, cst.AnnAssign)):
             name = dotted(node.target)
             if name is not None and name.startswith("self.") and name.count(".") == 1:
@@ -382,7 +422,7 @@ def _self_attributes(cls: cst.ClassDef) -> Iterator[str]:
 
 def _self_attribute_values(init: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
     found = {}
-    for node in _walk(init):
+    for node in walk(init):
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 name = dotted(target.target)
@@ -393,7 +433,7 @@ def _self_attribute_values(init: cst.FunctionDef) -> dict[str, cst.BaseExpressio
 
 def _local_names(function: cst.FunctionDef) -> set[str]:
     names = {p.name.value for p in function.params.params}
-    for node in _walk(function):
+    for node in walk(function):
         if isinstance(node, cst.AssignTarget) and isinstance(node.target, cst.Name):
             names.add(node.target.value)
     return names

@@ -117,8 +117,9 @@ class ArnWildcardAccount(AwsRule):
     ## Fix safety
     The account fix is safe: the ARN then names the resources of the account the stack deploys
     to, which is what the policy is for. Only the account field equal to `*` is touched: S3 ARNs
-    (`arn:aws:s3:::bucket/*`, no account), `*` elsewhere in the ARN and ARNs under a `Condition`
-    stay as written. The region fix is safe in CDKTF when the file's only AWS provider has that
+    (`arn:aws:s3:::bucket/*`, no account), `*` elsewhere in the ARN, ARNs under a `Condition` and
+    ARNs in a `Deny` statement stay as written (a Deny over every account is the stricter policy,
+    and an organization's SCP must name every member account). The region fix is safe in CDKTF when the file's only AWS provider has that
     region or a region variable (the variable, or `DataAwsRegion(...).region`, replaces the
     literal) and unsafe otherwise, including every CDK stack, whose region is set in the app:
     a stack that deliberately points at another region's resource keeps it with

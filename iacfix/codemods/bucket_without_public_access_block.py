@@ -11,6 +11,7 @@ from iacfix.codemods._args import code, has_star_args, keyword, positional
 from iacfix.codemods._aws_rule import AwsRule
 from iacfix.codemods._imports import CDKTF, dotted, reference_or_import
 from iacfix.codemods._rule import FixSafety, Severity
+from iacfix.codemods._stackrefs import walk
 
 _PROVIDER = "cdktf_cdktf_provider_aws"
 _S3_BUCKET = f"{_PROVIDER}.s3_bucket.S3Bucket"
@@ -295,11 +296,4 @@ def _variable_for(construct_id: cst.BaseExpression, scope_code: str) -> str | No
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    found = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call):
-            found.append(current)
-        stack.extend(current.children)
-    return found
+    return [n for n in walk(node) if isinstance(n, cst.Call)]
