@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from iacfix.codemods._args import keyword
+from iacfix.codemods._args import code, keyword, within_line
 from iacfix.codemods._aws_rule import AwsRule
 from iacfix.codemods._imports import CDK, CDKTF, dotted
 from iacfix.codemods._rule import FixSafety, Severity
@@ -159,6 +159,9 @@ class ArnWildcardAccount(AwsRule):
         self._concatenated = 0
         self._deny: list[cst.CSTNode] = []  # Deny statements being visited
         self._api_arns: set[cst.CSTNode] = set()  # values of `ResourceArn=`-style call arguments
+        self._calls: list[cst.Call] = []  # enclosing calls, innermost last
+        # single-line calls whose fixed string overflows the line: (fixed string, its wrapped form)
+        self._relayout: dict[cst.Call, list[tuple[cst.BaseExpression, cst.BaseExpression]]] = {}
 
     def visit_Dict(self, node: cst.Dict) -> None:
         if any(isinstance(e, cst.DictElement) and _string(e.key) == "Effect" and _string(e.value) == "Deny"
@@ -171,6 +174,7 @@ class ArnWildcardAccount(AwsRule):
         return updated_node
 
     def visit_Call(self, node: cst.Call) -> None:
+        self._calls.append(node)
         effect = keyword(node, "effect")
         if effect is not None and (_string(effect.value) == "Deny" or (dotted(effect.value) or "").endswith(".DENY")):
             self._deny.append(node)
@@ -178,6 +182,19 @@ class ArnWildcardAccount(AwsRule):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self._deny and self._deny[-1] is original_node:
             self._deny.pop()
+        self._calls.pop()
+        strings = self._relayout.pop(original_node, None)
+        if strings is None:
+            return updated_node
+        # One argument per line reads better than a string cut in pieces, when every line fits.
+        text, length = self.context.text, self.context.line_length
+        laid_out = within_line(updated_node, original_node, source=text, line_length=length)
+        indent = _indent_of(original_node, text)
+        if laid_out is not updated_node and all(len(indent) + len(line) <= length
+                                                for line in code(laid_out).splitlines()):
+            return laid_out
+        for fixed, wrapped in strings:
+            updated_node = updated_node.deep_replace(fixed, wrapped)  # type: ignore[assignment]
         return updated_node
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
@@ -247,7 +264,12 @@ class ArnWildcardAccount(AwsRule):
         new = splice(flat, edits)
         if self._concatenated:
             return new
-        return fit(new, original, self.context.text, self.context.line_length)
+        wrapped = fit(new, original, self.context.text, self.context.line_length)
+        call = self._calls[-1] if self._calls else None
+        if wrapped is new or call is None or "\n" in code(call):
+            return wrapped
+        self._relayout.setdefault(call, []).append((new, wrapped))
+        return new
 
     def _account(self, where: Where) -> Ref | None:
         if self.library == CDK:
@@ -288,6 +310,12 @@ class ArnWildcardAccount(AwsRule):
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
         return (isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr)
                 and statement.body[0].value is node)
+
+
+def _indent_of(call: cst.Call, source: str) -> str:
+    first = code(call).split("\n", 1)[0]
+    line = next((line for line in source.splitlines() if first in line), "")
+    return line[: len(line) - len(line.lstrip())]
 
 
 def _string(node: cst.BaseExpression | None) -> str | None:
