@@ -55,6 +55,22 @@ class ApiKeyWithoutUsagePlan(AwsRule):
     (Unchanged: add an `ApiGatewayUsagePlan` with the API's stages and limits, and an
     `ApiGatewayUsagePlanKey(key_id=key.id, key_type="API_KEY", usage_plan_id=plan.id)`.)
 
+    ## Example
+    ```python
+    from aws_cdk import aws_apigateway as apigateway
+
+    key = apigateway.ApiKey(self, "PartnerKey", api_key_name="partner")
+    ```
+
+    ## After the fix
+    ```python
+    from aws_cdk import aws_apigateway as apigateway
+
+    key = apigateway.ApiKey(self, "PartnerKey", api_key_name="partner")
+    ```
+    (Unchanged: `plan = api.add_usage_plan("PartnerPlan", throttle=...)`, then
+    `plan.add_api_key(key)` and `plan.add_api_stage(stage=api.deployment_stage)`.)
+
     ## Fix safety
     None, report only: the plan's stages, rate and quota are choices the author has to make.
 

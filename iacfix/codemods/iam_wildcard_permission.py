@@ -49,6 +49,21 @@ class IamWildcardPermission(AwsRule):
     (Unchanged: name the actions the code calls, e.g. `dynamodb:GetItem`, and the table's ARN
     and its `/index/*`; only the author knows them.)
 
+    ## Example
+    ```python
+    from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
+
+    statement = DataAwsIamPolicyDocumentStatement(actions=["s3:*"], resources=["*"])
+    ```
+
+    ## After the fix
+    ```python
+    from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatement
+
+    statement = DataAwsIamPolicyDocumentStatement(actions=["s3:*"], resources=["*"])
+    ```
+    (Unchanged: name the actions, e.g. `s3:GetObject`, and the bucket's ARN and `/*`.)
+
     ## Fix safety
     None, report only: which actions and resources the code needs cannot be read from the stack.
     `Deny` statements are not reported. Actions such as `s3:Get*` are not reported either.

@@ -86,6 +86,30 @@ class NameWithoutEnvironmentSuffix(AwsRule):
         return SqsQueue(scope, "dlq", name=f"payment-dlq-{environment_suffix}")
     ```
 
+    ## Example
+    ```python
+    from aws_cdk import Stack
+    from aws_cdk import aws_sqs as sqs
+
+
+    class TapStack(Stack):
+        def __init__(self, scope, construct_id, environment_suffix: str):
+            super().__init__(scope, construct_id)
+            sqs.Queue(self, "Orders", queue_name="orders")
+    ```
+
+    ## After the fix
+    ```python
+    from aws_cdk import Stack
+    from aws_cdk import aws_sqs as sqs
+
+
+    class TapStack(Stack):
+        def __init__(self, scope, construct_id, environment_suffix: str):
+            super().__init__(scope, construct_id)
+            sqs.Queue(self, "Orders", queue_name=f"orders-{environment_suffix}")
+    ```
+
     ## Fix safety
     Safe for stacks not yet deployed: on a deployed stack a new name replaces the resource.
     Names built from other variables (they may hold the suffix already), names with a `.`
