@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 import traceback
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
@@ -14,13 +14,16 @@ from iacfix import __version__
 from iacfix._output import Progress, Tally, as_json, colorize_diff, finding_line
 from iacfix.settings import Settings
 
+if TYPE_CHECKING:
+    from iacfix.config import Resolver
+
 EXIT_CODES = """\b
 Exit codes:
   0  nothing left to report
   1  findings left unfixed, or (--check) files that would change
   2  usage error, or a file that could not be processed"""
 
-_COMMANDS = ("extract", "report", "rules", "explain")
+_COMMANDS = ("extract", "report", "rules", "explain", "config", "lsp")
 
 
 class _Cli(click.Group):
@@ -80,12 +83,21 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print unified diffs; write nothing.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file would change or a finding is left.")
-@click.option("--stdin-filename", metavar="PATH", help="With `-`: the file name for messages.")
+@click.option("--interactive", "-i", is_flag=True, help="Review each change: apply, skip, all of a rule, quit.")
+@click.option("--stdin-filename", metavar="PATH", help="With `-`: the file name for messages and configuration.")
 @click.option("--select", multiple=True, callback=_check_codes, metavar="CODES",
               help="Rules to run: codes, code prefixes (IAC3) or names, comma separated.")
+@click.option("--extend-select", multiple=True, callback=_check_codes, metavar="CODES",
+              help="Rules to run besides the configured ones.")
 @click.option("--ignore", multiple=True, callback=_check_codes, metavar="CODES", help="Rules to skip.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
-@click.option("--line-length", type=click.IntRange(40, 1000), help="Line length limit (default: pylint config or 120).")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply fixes that may change behaviour.")
+@click.option("--line-length", type=click.IntRange(40, 1000),
+              help="Line length limit (default: [tool.iacfix], pylint config, or 120).")
+@click.option("--report-unused-ignores", is_flag=True, default=None,
+              help="Report (IAC300) and remove `# iacfix: ignore` comments that silence nothing.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), metavar="PATH",
+              help="Use this configuration file for every path (default: nearest pyproject.toml).")
+@click.option("--force-exclude", is_flag=True, default=None, help="Apply exclude patterns to paths given here too.")
 @click.option("--output-format", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
               show_default=True, help="sarif: SARIF 2.1.0 for code scanning; github: workflow annotations.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
@@ -101,33 +113,51 @@ def main() -> None:
               help="Write the fixed file to PATH (a new file) and leave the input alone; one input file only.")
 @click.option("--report", "report", type=click.Path(dir_okay=False), metavar="FILE",
               help="Also write the findings as a MODEL_FAILURES.md analysis to FILE (a new file).")
-def fix_command(paths: tuple[str, ...], dry_run: bool, check: bool, stdin_filename: str | None,
-                select: tuple[str, ...], ignore: tuple[str, ...], unsafe_fixes: bool, line_length: int | None,
-                output_format: str, color: str, jobs: int, no_cache: bool, cache_dir: str | None, quiet: bool,
-                verbose: bool, output: str | None, report: str | None) -> None:
+def fix_command(paths: tuple[str, ...], dry_run: bool, check: bool, interactive: bool, stdin_filename: str | None,
+                select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+                unsafe_fixes: bool | None, line_length: int | None, report_unused_ignores: bool | None,
+                config_file: str | None, force_exclude: bool | None, output_format: str, color: str, jobs: int,
+                no_cache: bool, cache_dir: str | None, quiet: bool, verbose: bool, output: str | None,
+                report: str | None) -> None:
     """Fix PATH... in place (files, or directories searched for *.py).
 
     A Markdown answer (`MODEL_RESPONSE.md`, named explicitly) has its Python blocks fixed as the
     files they name; the prose is kept byte for byte. `-` reads a file from stdin and writes the
-    fixed file to stdout (for editors).
+    fixed file to stdout (for editors). Settings come from `[tool.iacfix]` in the nearest
+    pyproject.toml; options here win.
     """
-    settings = Settings(select=select or ("IAC",), ignore=ignore, unsafe_fixes=unsafe_fixes,
-                        line_length=line_length)
+    from iacfix.config import ConfigError, Overrides, Resolver
+
+    overrides = Overrides(select=select or None, ignore=ignore, extend_select=extend_select,
+                          unsafe_fixes=unsafe_fixes, line_length=line_length, force_exclude=force_exclude,
+                          report_unused_ignores=report_unused_ignores, config=config_file)
     mode = "check" if check else "diff" if dry_run else "write"
     colored = color == "always" or (color == "auto" and sys.stdout.isatty())
     _install_signal_handlers()
-    if paths == ("-",) and report is None:
-        sys.exit(_run_stdin(settings, mode, stdin_filename or "<stdin>", output_format, quiet))
-    if "-" in paths:
+    if "-" in paths and (paths != ("-",) or report is not None):
         raise click.UsageError("`-` (stdin) cannot be combined with other paths or --report")
+    if interactive and (paths == ("-",) or mode != "write" or output_format != "text" or output or report):
+        raise click.UsageError("--interactive fixes files in place: not with `-`, --check, --diff, -o, --report "
+                               "or another output format")
     if output is not None and (len(paths) != 1 or os.path.isdir(paths[0]) or mode != "write"):
         raise click.UsageError("-o/--output takes one input file, and no --dry-run or --check")
-    jobs = jobs or (os.cpu_count() or 1)
-    sys.exit(_run_paths(paths, settings, mode, output_format, colored, quiet, verbose, jobs,
-                        None if no_cache else cache_dir or "", output, report))
+    try:
+        resolver = Resolver(overrides)
+        if paths == ("-",):
+            sys.exit(_run_stdin(resolver, mode, stdin_filename or "<stdin>", output_format, quiet))
+        if interactive:
+            from iacfix.interactive import review
+
+            sys.exit(review(paths, resolver, colored=colored))
+        jobs = jobs or (os.cpu_count() or 1)
+        sys.exit(_run_paths(paths, resolver, mode, output_format, colored, quiet, verbose, jobs,
+                            None if no_cache else cache_dir or "", output, report))
+    except ConfigError as error:
+        click.echo(f"iacfix: error: {error}", err=True)
+        sys.exit(2)
 
 
-def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_format: str, colored: bool,
+def _run_paths(paths: Sequence[str], resolver: Resolver, mode: str, output_format: str, colored: bool,
                quiet: bool, verbose: bool, jobs: int = 1, cache_dir: str | None = None, output: str | None = None,
                report: str | None = None) -> int:
     from pathlib import Path
@@ -139,9 +169,12 @@ def _run_paths(paths: Sequence[str], settings: Settings, mode: str, output_forma
     from iacfix.codemods._files import ChangedOnDisk, write_atomic, write_new
 
     tally = Tally()
-    cache = Cache(settings, Path(cache_dir) if cache_dir else None) if cache_dir is not None else None
+    settings = resolver.project_settings(paths[0])
+    # Per-file settings are part of every cached result's key; the cache's own salt is the defaults.
+    cache = Cache(Settings(), Path(cache_dir) if cache_dir else None) if cache_dir is not None else None
     progress = Progress(sys.stderr.isatty() and not quiet and output_format == "text")
-    results = iter_paths(paths, settings, cache=cache, jobs=jobs, on_total=progress.start, on_done=progress.step)
+    results = iter_paths(paths, settings, resolver=resolver, cache=cache, jobs=jobs, on_total=progress.start,
+                         on_done=progress.step)
     final: list[FileResult] = []
     diffs: dict[str, str] = {}
     findings_out = sys.stderr if mode == "diff" else sys.stdout
@@ -214,12 +247,16 @@ def _text(result: Any, data: bytes) -> str:
     return data.decode(result.encoding, errors="surrogateescape").removeprefix("\ufeff")
 
 
-def _run_stdin(settings: Settings, mode: str, name: str, output_format: str, quiet: bool) -> int:
+def _run_stdin(resolver: Resolver, mode: str, name: str, output_format: str, quiet: bool) -> int:
     from iacfix.codemods._diff import unified_diff
     from iacfix.codemods._engine import fix_documents
 
     data = sys.stdin.buffer.read()
-    result = fix_documents([(name, data)], settings)[0]
+    if name != "<stdin>" and resolver.excluded(name, explicit=True):
+        # An excluded file named with --force-exclude: the editor gets its buffer back untouched.
+        sys.stdout.buffer.write(data if mode == "write" else b"")
+        return 0
+    result = fix_documents([(name, data)], resolver.project_settings(name), settings_for=resolver.settings_for)[0]
     tally = Tally()
     tally.add(result)
     if mode == "write":
@@ -331,6 +368,33 @@ def explain_command(code: str) -> None:
     click.echo(f"{rule.CODE} {rule.NAME} ({rule.SEVERITY.value}, fix: {rule.FIX_SAFETY.value})")
     click.echo(f"{rule.SUMMARY}\n")
     click.echo(explanation(rule))
+
+
+@main.command("config")
+@click.argument("path", default=".", type=click.Path())
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), metavar="PATH",
+              help="Use this configuration file instead of the nearest pyproject.toml.")
+def config_command(path: str, config_file: str | None) -> None:
+    """Print the configuration that applies to PATH (default: here)."""
+    from iacfix.config import ConfigError, Overrides, Resolver, describe
+
+    try:
+        click.echo(describe(path, Resolver(Overrides(config=config_file))), nl=False)
+    except ConfigError as error:
+        click.echo(f"iacfix: error: {error}", err=True)
+        sys.exit(2)
+
+
+@main.command("lsp")
+def lsp_command() -> None:
+    """Run the language server on stdin/stdout (needs `pip install 'iacfix[lsp]'`)."""
+    try:
+        from iacfix.lsp import serve
+    except ImportError as error:
+        click.echo(f"iacfix: error: the language server needs the lsp extra: pip install 'iacfix[lsp]' ({error})",
+                   err=True)
+        sys.exit(2)
+    serve()
 
 
 def _install_signal_handlers() -> None:

@@ -53,9 +53,9 @@ def test_report_on_the_sample_answer_is_the_expected_analysis(sample: Path) -> N
 def test_report_structure_follows_the_analyses() -> None:
     text = EXPECTED.read_text()
     assert text.startswith("# Model Response Failures Analysis\n")
-    assert "\nTotal failures: 1 Critical, 2 High, 0 Medium, 0 Low\n" in text
+    assert "\nTotal failures: 1 Critical, 3 High, 0 Medium, 0 Low\n" in text
     assert text.index("## Critical Failures") < text.index("## High Failures") < text.index("## Needs Manual Work")
-    assert "### 1. Stack with no app entry point" in text and "### 3. Lambda asset path" in text
+    assert "### 1. Stack with no app entry point" in text and "### 4. Lambda asset path" in text
     for label in ("**Impact Level**: Critical", "**MODEL_RESPONSE Issue**:", "**IDEAL_RESPONSE Fix**:",
                   "**Root Cause**: Without an entry point", "https://docs.aws.amazon.com/cdk/v2/guide/apps.html"):
         assert label in text
@@ -102,7 +102,7 @@ def test_sarif_is_valid_2_1_0_with_rule_metadata(sample: Path) -> None:
     assert [rule["id"] for rule in rules] == [rule.CODE for rule in ALL_RULES]
     assert all(rule["helpUri"].startswith("https://") and rule["shortDescription"]["text"] for rule in rules)
     levels = {(r["ruleId"], r["level"]) for r in run["results"]}
-    assert levels == {("IAC301", "error"), ("IAC402", "error")}
+    assert levels == {("IAC301", "error"), ("IAC303", "error"), ("IAC402", "error")}
     first = run["results"][0]
     assert rules[first["ruleIndex"]]["id"] == first["ruleId"]
     assert first["locations"][0]["physicalLocation"] == {
@@ -130,7 +130,7 @@ def test_github_annotations(sample: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == ("::error file=MODEL_RESPONSE.md,line=39,col=9,title=IAC301::[High] logging call formats "
                         "its message with an f-string (fixed)")
-    assert len(lines) == 5 and all(line.startswith("::error ") for line in lines)
+    assert len(lines) == 6 and all(line.startswith("::error ") for line in lines)
     assert "---" not in result.stdout, "no diff in this format"
 
 
