@@ -121,11 +121,17 @@ class LogGroupWithoutRetention(AwsRule):
             value = cst.parse_expression(f"{self._retention_days(original_node)}.{RETENTION_MEMBERS[days]}")
         return self.add_keywords(original_node, updated_node, [(parameter, value)])
 
+    @classmethod
+    def check_option(cls, key: str, value: Any) -> str | None:
+        if key == "days" and value not in RETENTION_MEMBERS:
+            return f"{value!r} is not a retention CloudWatch Logs accepts ({', '.join(map(str, RETENTION_MEMBERS))})"
+        return None
+
     def _days(self) -> int:
         days = self.option("days")
-        if days not in RETENTION_MEMBERS:
-            raise ValueError(f"option `days` = {days!r} is not a retention CloudWatch Logs accepts "
-                             f"({', '.join(map(str, RETENTION_MEMBERS))})")
+        problem = self.check_option("days", days)
+        if problem is not None:
+            raise ValueError(f"option `days`: {problem}")
         return int(days)
 
     def _retention_days(self, call: cst.Call) -> str:

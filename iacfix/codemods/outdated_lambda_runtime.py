@@ -145,12 +145,19 @@ class OutdatedLambdaRuntime(AwsRule):
             return updated_node
         return updated_node.with_changes(attr=cst.Name(_member(target)))
 
+    @classmethod
+    def check_option(cls, key: str, value: Any) -> str | None:
+        if key == "target" and (not isinstance(value, str) or _member(value) not in PYTHON_MEMBERS):
+            runtimes = ", ".join("python" + m[7:].replace("_", ".") for m in PYTHON_MEMBERS)
+            return f"{value!r} is not a supported Python runtime ({runtimes})"
+        return None
+
     def _target(self) -> str:
         target = self.option("target")
-        if not isinstance(target, str) or _member(target) not in PYTHON_MEMBERS:
-            raise ValueError(f"option `target` = {target!r} is not a supported Python runtime "
-                             f"({', '.join('python' + m[7:].replace('_', '.') for m in PYTHON_MEMBERS)})")
-        return target
+        problem = self.check_option("target", target)
+        if problem is not None:
+            raise ValueError(f"option `target`: {problem}")
+        return str(target)
 
 
 def _member(runtime: str) -> str:
