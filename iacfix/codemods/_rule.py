@@ -79,6 +79,11 @@ class Rule(cst.CSTTransformer):
         """Rule options settable in configuration, with their defaults."""
         return {}
 
+    @classmethod
+    def check_option(cls, key: str, value: Any) -> str | None:
+        """What is wrong with `value` for option `key` (None: nothing); configuration reading asks."""
+        return None
+
     def option(self, key: str) -> Any:
         return self.context.settings.rule_option(self.CODE, key, self.options()[key])
 
