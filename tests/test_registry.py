@@ -46,7 +46,8 @@ def test_explanation_has_the_standard_headings(rule: type) -> None:
 
 def _blocks(text: str, heading: str) -> list[str]:
     section = text.split(heading, 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    # Text rules show their units in ```text fences.
+    return re.findall(r"```(?:python|text)\n(.*?)```", section, re.DOTALL)
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.CODE)
