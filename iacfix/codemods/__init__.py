@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.cdk_v1_dependency import CdkV1Dependency
+from iacfix.codemods.cdk_v1_import import CdkV1Import
 from iacfix.codemods.logging_fstring import LoggingFstring
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    CdkV1Import,
     CdkV1Dependency,  # type: ignore[tuple-item]  # a TextRule
     LoggingFstring,
 )
