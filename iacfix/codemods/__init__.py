@@ -6,9 +6,11 @@ from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.cdk_v1_dependency import CdkV1Dependency
 from iacfix.codemods.cdk_v1_import import CdkV1Import
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.unknown_construct_param import UnknownConstructParam
 
 ALL_RULES: tuple[type[Rule], ...] = (
     CdkV1Import,
+    UnknownConstructParam,
     CdkV1Dependency,  # type: ignore[tuple-item]  # a TextRule
     LoggingFstring,
 )
