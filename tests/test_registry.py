@@ -76,5 +76,6 @@ def _fix_example(rule: type, example: str):  # noqa: ANN202 - a FileResult
 
     settings = Settings(select=(rule.CODE,))
     if rule.UNIT_KIND == "python":
-        return fix_source(example, "example.py", settings)
+        # A rule that judges files by name (IAC107: setup.py) names the file its example is.
+        return fix_source(example, getattr(rule, "EXAMPLE_PATH", "example.py"), settings)
     return fix_text_source(example, "requirements.txt", rule.UNIT_KIND, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods.cdk_v1_dependency import CdkV1Dependency
 from iacfix.codemods.cdk_v1_import import CdkV1Import
+from iacfix.codemods.cdk_v1_setup_requires import CdkV1SetupRequires
 from iacfix.codemods.logging_fstring import LoggingFstring
 from iacfix.codemods.unknown_construct_param import UnknownConstructParam
 
@@ -12,6 +13,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CdkV1Import,
     UnknownConstructParam,
     CdkV1Dependency,  # type: ignore[tuple-item]  # a TextRule
+    CdkV1SetupRequires,
     LoggingFstring,
 )
 
