@@ -8,7 +8,9 @@ import functools
 import re
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
+from iacfix.codemods._call_args import exploded, keyword_arg, one_line, with_args, without_args
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._import_edits import dotted
 from iacfix.codemods._references import add_from_import, ast_dotted, file_names, free_for, resolve, top_level_local
@@ -27,6 +29,13 @@ _STRUCT_REPLACEMENTS = {
         ("contributor_insights_specification", "ContributorInsightsSpecification", "enabled"),
 }
 _NAMED_IN_TEXT = re.compile(r"`(\w+)`?")
+# Keywords CDK v2 removed from a class because they belong to the value of another keyword:
+# (module, class) -> (that keyword, the keywords that move into its value). CDK v1's `Alarm`
+# took `period` and `statistic` (deprecated: "use metric.with(...)"); v2 reads them from the metric.
+_MOVED_INTO = {
+    ("aws_cdk.aws_cloudwatch", "Alarm"): ("metric", frozenset({"period", "statistic"})),
+}
+_METRIC_CLASSES = frozenset({"Metric", "MathExpression"})
 
 
 class UnknownConstructParam(Rule):
@@ -41,6 +50,8 @@ class UnknownConstructParam(Rule):
     deprecated DynamoDB parameter whose replacement takes a struct is rewritten to that struct:
     `point_in_time_recovery=True` -> `point_in_time_recovery_specification=
     dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True)` (Medium).
+    `period` and `statistic`, which CDK v2's `cloudwatch.Alarm` reads from its metric, move into
+    the `Metric(...)` (or `.metric_*()` call) passed as `metric=`.
 
     ## Why it matters
     jsii constructors reject unknown keywords: `TypeError: __init__() got an unexpected keyword
@@ -86,7 +97,9 @@ class UnknownConstructParam(Rule):
     The snake_case spelling of a camelCase keyword is the same parameter: safe. A rename to the
     one close name is unsafe (its type may differ); a plural/singular pair (`security_group`,
     `security_groups` takes a list) or a name that extends the other (`x_status`, `x`) is only
-    reported. A keyword that is already given, or a
+    reported. Moving `period`/`statistic` into a `Metric(...)` is safe (the v1 meaning); into a
+    `.metric_*()` method it is unsafe (the receiver's class is not known); into anything else
+    it is reported. A keyword that is already given, or a
     class whose constructor the index does not know (subclasses outside the index, `**kwargs`
     forwarding), is never touched.
 
@@ -123,15 +136,63 @@ class UnknownConstructParam(Rule):
         if target is None or info is None or not _judged(info):
             return updated_node
         given = _given(original_node, info)
+        handled = set(_moving(original_node, target, info))
         args = list(updated_node.args)
         for position, arg in enumerate(original_node.args):
-            if arg.keyword is None:
+            if arg.keyword is None or position in handled:
                 continue
             new = self._check(original_node, arg, target, info, given)
             if new is not None:
                 args[position] = new.with_changes(comma=args[position].comma)
                 given.add(new.keyword.value if new.keyword else "")
-        return updated_node.with_changes(args=args)
+        updated_node = updated_node.with_changes(args=args)
+        return self._move(original_node, updated_node, target, sorted(handled)) if handled else updated_node
+
+    def _move(self, call: cst.Call, updated: cst.Call, target: tuple[str, str], moving: list[int]) -> cst.Call:
+        """`Alarm(metric=Metric(...), period=p)` -> `Alarm(metric=Metric(..., period=p))`: the
+        keywords v2 reads from another keyword's value move into it (`moving`: their positions)."""
+        holder_keyword = _MOVED_INTO[target][0]
+        holder = next((i for i, arg in enumerate(call.args)
+                       if arg.keyword is not None and arg.keyword.value == holder_keyword), None)
+        value = call.args[holder].value if holder is not None else None
+        names = [call.args[i].keyword.value for i in moving]  # type: ignore[union-attr]
+        safety = self._metric_call(value, names) if value is not None else None
+        cls = target[1]
+        applied = True
+        for i, name in zip(moving, names):
+            message = f"`{cls}` has no parameter `{name}` in CDK v2: the `{holder_keyword}` carries it"
+            if safety is None:
+                self.report(call.args[i], f"{message} (pass it to the metric: `.with_({name}=...)`)", fixable=False)
+                applied = False
+            elif not self.report(call.args[i], message, fix_safety=safety):
+                applied = False
+        new_value = updated.args[holder].value if holder is not None else None
+        # Bail out unless every moving keyword may move (they are one edit) into a call still there.
+        if not applied or holder is None or not isinstance(new_value, cst.Call):
+            return updated
+        new_value = with_args(new_value, [keyword_arg(name, updated.args[i].value) for i, name in zip(moving, names)])
+        args = list(updated.args)
+        args[holder] = args[holder].with_changes(value=new_value)
+        args[holder] = args[holder].with_changes(value=self._fitted(call.args[holder], args[holder], new_value))
+        return without_args(updated.with_changes(args=args), set(moving))
+
+    def _metric_call(self, value: cst.BaseExpression, names: list[str]) -> FixSafety | None:
+        """How safely `names` can be passed to the call that builds the metric: a `Metric(...)`
+        of the index takes them (safe); a `.metric_*()` method of a construct takes them as its
+        MetricOptions (unsafe: the receiver's class is not known). None: leave it."""
+        if not isinstance(value, cst.Call) or any(arg.star for arg in value.args):
+            return None
+        if any(arg.keyword is not None and arg.keyword.value in names for arg in value.args):
+            return None
+        path = dotted(value.func)
+        target = resolve(path, self.names, self.index) if path and self.names else None
+        if target is not None and target[1] in _METRIC_CLASSES:
+            metric = self.index.class_info(*target)
+            return FixSafety.SAFE if metric is not None and set(names) <= set(metric.params) else None
+        func = value.func
+        if isinstance(func, cst.Attribute) and (func.attr.value == "metric" or func.attr.value.startswith("metric_")):
+            return FixSafety.UNSAFE
+        return None
 
     def _check(self, call: cst.Call, arg: cst.Arg, target: tuple[str, str], info: ClassInfo,
                given: set[str]) -> cst.Arg | None:
@@ -183,7 +244,32 @@ class UnknownConstructParam(Rule):
             inner = plain.with_changes(last_line=cst.SimpleWhitespace(plain.last_line.value + "    "))
             value = value.with_changes(whitespace_before_args=inner, args=[
                 value.args[0].with_changes(comma=cst.Comma(whitespace_after=plain))])
-        return arg.with_changes(keyword=cst.Name(new_keyword), value=value)
+        new = arg.with_changes(keyword=cst.Name(new_keyword), value=value)
+        return new.with_changes(value=self._fitted(arg, new, value))
+
+    def _fitted(self, original: cst.Arg, new: cst.Arg, call: cst.Call) -> cst.Call:
+        """`call` (the value of `new`, which replaces `original`) exploded one argument per line
+        when `new` written on one line would go past the line length."""
+        text = one_line(new.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")))
+        where = self._where(original) if text is not None else None
+        if text is None or where is None or where[0] + len(text) + where[2] <= self.context.line_length:
+            return call
+        return exploded(call, where[1])
+
+    def _where(self, node: cst.CSTNode) -> tuple[int, int, int] | None:
+        """The column of an original `node`, the indentation of its line and the length of the
+        line after it (computed on the top-level statement holding it, only for the few nodes a
+        fix lengthens)."""
+        stack = self.context.statement_stack
+        if not stack:
+            return None
+        statement = cst.Module(body=[stack[0]])  # type: ignore[list-item]
+        where = MetadataWrapper(statement, unsafe_skip_copy=True).resolve(PositionProvider).get(node)
+        if where is None:
+            return None
+        line = statement.code.splitlines()[where.start.line - 1]
+        rest = len(line) - where.end.column if where.end.line == where.start.line else 1
+        return where.start.column, len(line) - len(line.lstrip()), rest
 
     def _struct_ref(self, call: cst.Call, module: str, name: str) -> cst.BaseExpression | None:
         """`dynamodb.X` when the class is called through its module, else an imported `X`."""
@@ -208,6 +294,13 @@ def _whitespace_before(call: cst.Call, arg: cst.Arg) -> cst.BaseParenthesizableW
         return call.whitespace_before_args
     comma = call.args[position - 1].comma
     return comma.whitespace_after if isinstance(comma, cst.Comma) else None
+
+
+def _moving(call: cst.Call, target: tuple[str, str], info: ClassInfo) -> list[int]:
+    """Positions of the keywords of `call` that belong to another keyword's value (`_MOVED_INTO`)."""
+    movable = _MOVED_INTO.get(target, ("", frozenset()))[1]
+    return [i for i, arg in enumerate(call.args)
+            if arg.keyword is not None and arg.keyword.value in movable and arg.keyword.value not in info.params]
 
 
 def _judged(info: ClassInfo) -> bool:
