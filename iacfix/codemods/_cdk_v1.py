@@ -8,10 +8,16 @@ classes in `constructs` 10; CDK v1 had one distribution per module (`aws-cdk.cor
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
 from dataclasses import dataclass
 
+from iacfix.codemods._bindings import FileNames
+from iacfix.codemods._references import V1_CORE, ast_dotted, file_names
 from iacfix.codemods._symbols import load_index
+
+_ROOT = "aws_cdk"
 
 LIB_REQUIREMENT = "aws-cdk-lib>=2.0.0,<3.0.0"
 CONSTRUCTS_REQUIREMENT = "constructs>=10.0.0,<11.0.0"
@@ -35,6 +41,68 @@ V1_RENAMED = {
 def alpha_distribution(module: str) -> str:
     """`aws_lambda_python` -> `aws-cdk.aws-lambda-python-alpha`."""
     return "aws-cdk." + module.replace("_", "-") + "-alpha"
+
+
+# --- what a file has of CDK v1 (read with ast, before libcst) ----------------------------
+
+@dataclass
+class Survey:
+    """What IAC103 needs to know before it parses a file with libcst."""
+
+
+    names: FileNames
+    work: bool = False
+    free_core: bool = False
+
+
+@functools.lru_cache(maxsize=4)
+def v1_survey(text: str) -> Survey | None:
+    """What the `ast` of the file says: is there anything for this rule (cheap: no libcst)?"""
+    names = file_names(text)
+    if names is None:
+        return None
+    index = load_index()
+    survey = Survey(names)
+    survey.free_core = names.loads["core"] > 0 and "core" not in names.imports and not names.other["core"]
+    constructs = index.names("constructs") or frozenset()
+    root = index.names(_ROOT) or frozenset()
+    for node in ast.walk(names.tree):
+        if isinstance(node, ast.Import):
+            if any(a.name == V1_CORE or is_alpha(a.name) for a in node.names):
+                survey.work = True
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            if node.module == V1_CORE or is_alpha(node.module):
+                survey.work = True
+            elif node.module == _ROOT and any(a.name == "core" or is_alpha(f"{_ROOT}.{a.name}")
+                                              or a.name in constructs and a.name not in root for a in node.names):
+                survey.work = True
+        elif isinstance(node, ast.Attribute):
+            path = ast_dotted(node)
+            if path is None:
+                continue
+            head, _, rest = path.partition(".")
+            module = names.module_of(head)
+            if module == _ROOT and rest in constructs and rest not in root:
+                survey.work = True
+            elif node.attr in ("add", "remove", "plain_text") and _core_class(node.value, names):
+                survey.work = True
+        if survey.work:
+            break
+    return survey
+
+
+def is_alpha(module: str) -> bool:
+    """`aws_cdk.aws_lambda_python[.x]`: a v1 experimental module."""
+    top, _, rest = module.partition(".")
+    return top == _ROOT and rest.partition(".")[0] in V1_ALPHA_MODULES
+
+
+def _core_class(node: ast.expr, names: FileNames) -> bool:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.attr in ("Tag", "SecretValue") and names.module_of(node.value.id) in (_ROOT, V1_CORE)
+    if isinstance(node, ast.Name) and node.id in ("Tag", "SecretValue"):
+        return bool({i.module for i in names.imports.get(node.id, ())} & {_ROOT, V1_CORE})
+    return False
 
 
 # --- requirement strings -------------------------------------------------------------------

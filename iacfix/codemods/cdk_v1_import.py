@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -12,15 +11,13 @@ from typing import Any, Sequence
 import libcst as cst
 
 from iacfix.codemods._bindings import FileNames, Imported
-from iacfix.codemods._cdk_v1 import V1_ALPHA_MODULES, V1_RENAMED, alpha_distribution
+from iacfix.codemods._cdk_v1 import V1_ALPHA_MODULES, V1_RENAMED, alpha_distribution, v1_survey
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._import_edits import BodyEdits, dotted, expression, import_statements, without_names
 from iacfix.codemods._references import (
     V1_CORE,
     add_from_import,
     add_import,
-    ast_dotted,
-    file_names,
     free_for,
     top_level_local,
 )
@@ -110,14 +107,14 @@ class CdkV1Import(Rule):
     def wants(cls, text: str, context: FileContext) -> bool:
         if not mentions_managed_package(text) and "core." not in text or not _TRIGGERS.search(text):
             return False
-        survey = _survey(text)
+        survey = v1_survey(text)
         return survey is not None and (survey.work or survey.free_core)
 
     @classmethod
     def collect(cls, module: cst.Module, context: FileContext) -> Any:
         # Another unit (a Markdown block, a module of the project) that uses `core.X` without
         # importing it relies on the name `core`: the import keeps that name then.
-        survey = _survey(context.text)
+        survey = v1_survey(context.text)
         return True if survey is not None and survey.free_core else None
 
     def __init__(self, context: FileContext) -> None:
@@ -135,7 +132,7 @@ class CdkV1Import(Rule):
     # --- imports ---------------------------------------------------------------------------
 
     def visit_Module(self, node: cst.Module) -> None:
-        survey = _survey(self.context.text)
+        survey = v1_survey(self.context.text)
         if survey is None:
             return
         self.names = survey.names
@@ -450,62 +447,6 @@ class _Alias:
 class _Site:
     kind: str  # "alias", "dotted", "names", "moved"
     plan: _Alias | None = None
-
-
-@dataclass
-class _Survey:
-    names: FileNames
-    work: bool = False
-    free_core: bool = False
-
-
-@functools.lru_cache(maxsize=4)
-def _survey(text: str) -> _Survey | None:
-    """What the `ast` of the file says: is there anything for this rule (cheap: no libcst)?"""
-    names = file_names(text)
-    if names is None:
-        return None
-    index = load_index()
-    survey = _Survey(names)
-    survey.free_core = names.loads["core"] > 0 and "core" not in names.imports and not names.other["core"]
-    constructs = index.names("constructs") or frozenset()
-    root = index.names(_ROOT) or frozenset()
-    for node in ast.walk(names.tree):
-        if isinstance(node, ast.Import):
-            if any(a.name == V1_CORE or _alpha(a.name) for a in node.names):
-                survey.work = True
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            if node.module == V1_CORE or _alpha(node.module):
-                survey.work = True
-            elif node.module == _ROOT and any(a.name == "core" or _alpha(f"{_ROOT}.{a.name}")
-                                              or a.name in constructs and a.name not in root for a in node.names):
-                survey.work = True
-        elif isinstance(node, ast.Attribute):
-            path = ast_dotted(node)
-            if path is None:
-                continue
-            head, _, rest = path.partition(".")
-            module = names.module_of(head)
-            if module == _ROOT and rest in constructs and rest not in root:
-                survey.work = True
-            elif node.attr in ("add", "remove", "plain_text") and _core_class(node.value, names):
-                survey.work = True
-        if survey.work:
-            break
-    return survey
-
-
-def _alpha(module: str) -> bool:
-    top, _, rest = module.partition(".")
-    return top == _ROOT and rest.partition(".")[0] in V1_ALPHA_MODULES
-
-
-def _core_class(node: ast.expr, names: FileNames) -> bool:
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        return node.attr in ("Tag", "SecretValue") and names.module_of(node.value.id) in (_ROOT, V1_CORE)
-    if isinstance(node, ast.Name) and node.id in ("Tag", "SecretValue"):
-        return bool({i.module for i in names.imports.get(node.id, ())} & {_ROOT, V1_CORE})
-    return False
 
 
 def _local(alias: cst.ImportAlias) -> str:
