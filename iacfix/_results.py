@@ -83,6 +83,7 @@ class FileResult:
     internal_errors: tuple[str, ...] = ()
     encoding: str = "utf-8"
     notes: tuple[str, ...] = field(default=())
+    new_file: bool = False  # a file a project rule adds (`old` is empty; never written over a file)
 
     @property
     def changed(self) -> bool:

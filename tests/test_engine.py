@@ -35,7 +35,7 @@ FIXED = 'import logging\nlogger = logging.getLogger()\nlogger.info("x %s", a)\n'
     ],
 )
 def test_encoding_and_line_endings_are_kept(before: bytes, after: bytes) -> None:
-    result = fix_source(before, "f.py")
+    result = fix_source(before, "f.py", Settings(select=("IAC301",)))  # IAC304 would add the final newline
     assert result.error is None
     assert result.new == after
 

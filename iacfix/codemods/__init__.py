@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods.builtin_param_name import BuiltinParamName
 from iacfix.codemods.cdk_v1_dependency import CdkV1Dependency
 from iacfix.codemods.cdk_v1_import import CdkV1Import
 from iacfix.codemods.cdk_v1_setup_requires import CdkV1SetupRequires
+from iacfix.codemods.end_of_file_newlines import EndOfFileNewlines
+from iacfix.codemods.line_too_long import LineTooLong
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.metric_missing_dimension import MetricMissingDimension
+from iacfix.codemods.missing_app_entry_point import MissingAppEntryPoint
+from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
+from iacfix.codemods.missing_stdlib_import import MissingStdlibImport
+from iacfix.codemods.too_many_lines import TooManyLines
 from iacfix.codemods.unknown_construct_param import UnknownConstructParam
+from iacfix.codemods.unknown_provider_class import UnknownProviderClass
+from iacfix.codemods.unused_suppression import UnusedSuppression
+from iacfix.codemods.wrong_module_name import WrongModuleName
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    UnknownProviderClass,
+    WrongModuleName,
     CdkV1Import,
     UnknownConstructParam,
+    MetricMissingDimension,
     CdkV1Dependency,  # type: ignore[tuple-item]  # a TextRule
     CdkV1SetupRequires,
+    UnusedSuppression,
     LoggingFstring,
+    BuiltinParamName,
+    LineTooLong,
+    EndOfFileNewlines,
+    TooManyLines,
+    MissingStdlibImport,
+    MissingAppEntryPoint,
+    MissingLambdaAsset,
 )
 
 

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, Mapping
 import libcst as cst
 from libcst.metadata import CodeRange
 
+from iacfix._pylint_config import PylintOptions, pylint_options
 from iacfix.codemods._rule import FixSafety, PendingFinding, Severity
-from iacfix.settings import Settings
+from iacfix.settings import DEFAULT_LINE_LENGTH, Settings
 
 if TYPE_CHECKING:
     from iacfix.codemods._rule import Rule
@@ -24,25 +25,49 @@ _PYLINT_DISABLE = re.compile(r"#\s*pylint\s*:\s*disable\s*=\s*([\w\-, ]+)")
 ALL = "*"
 
 
+@dataclass(frozen=True)
+class Directive:
+    """One `# iacfix: ignore[...]` comment: where it is and what it lists (IAC300 audits these)."""
+
+    line: int
+    column: int  # 0-based, of the comment's `#`
+    comment: str  # the whole comment token
+    span: tuple[int, int]  # the directive's slice of `comment`
+    codes: tuple[str, ...]  # as written; empty for a bare `# iacfix: ignore`
+
+
 @dataclass
 class Suppressions:
-    """Per line: the rule codes (or `*`) and pylint symbols silenced by a comment on that line."""
+    """Per line: the rule codes (or `*`) and pylint symbols silenced by a comment on that line.
+
+    `used` collects `(line, entry)` for every entry of an `# iacfix: ignore` that silenced a finding.
+    """
 
     codes: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     pylint: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    directives: list[Directive] = field(default_factory=list)
+    used: set[tuple[int, str]] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.codes or self.pylint)
 
     def silences(self, rule: type[Rule], lines: range) -> bool:
+        silenced = False
         for line in lines:
             codes = self.codes.get(line)
-            if codes and (ALL in codes or rule.CODE in codes or rule.NAME in codes):
-                return True
+            if codes:
+                hits = codes.intersection((ALL, rule.CODE, rule.NAME))
+                self.used.update((line, hit) for hit in hits)
+                silenced = silenced or bool(hits)
             symbols = self.pylint.get(line)
             if symbols and ("all" in symbols or symbols.intersection(rule.PYLINT)):
-                return True
-        return False
+                silenced = True
+        return silenced
+
+
+def normal_code(code: str) -> str:
+    """A code as a suppression comment means it: `iac301` is IAC301, names stay as written."""
+    return code.upper() if code.upper().startswith("IAC") else code
 
 
 def find_suppressions(text: str) -> Suppressions:
@@ -60,8 +85,12 @@ def find_suppressions(text: str) -> Suppressions:
         line = token.start[0]
         if match := _IACFIX_IGNORE.search(token.string):
             listed = match.group(1)
-            codes = {c.strip() for c in listed.split(",") if c.strip()} if listed else {ALL}
-            found.codes[line].update(code.upper() if code.upper().startswith("IAC") else code for code in codes)
+            written = tuple(c.strip() for c in listed.split(",") if c.strip()) if listed else ()
+            if written:
+                found.codes[line].update(normal_code(code) for code in written)
+            else:
+                found.codes[line].add(ALL)
+            found.directives.append(Directive(line, token.start[1], token.string, match.span(), written))
         if match := _PYLINT_DISABLE.search(token.string):
             found.pylint[line].update(s.strip() for s in match.group(1).split(",") if s.strip())
     return found
@@ -110,10 +139,23 @@ class FileContext:
         self.pending: list[PendingFinding] = []
 
     @property
-    def line_length(self) -> int:
-        from iacfix.settings import DEFAULT_LINE_LENGTH
+    def is_fragment(self) -> bool:
+        """An unnamed Markdown block: usually part of a file, so whole-file rules keep away."""
+        return self.virtual_name.startswith("<block ")
 
-        return self.settings.line_length or DEFAULT_LINE_LENGTH
+    @property
+    def line_length(self) -> int:
+        """The line length limit for this file: `--line-length`, else the `max-line-length` of the
+        pylint configuration that applies to the file, else 120."""
+        if self.settings.line_length:
+            return self.settings.line_length
+        # Hook: `[tool.iacfix] line-length` (a later issue) takes precedence over pylint's here.
+        return self.pylint.max_line_length or DEFAULT_LINE_LENGTH
+
+    @property
+    def pylint(self) -> PylintOptions:
+        """The project's pylint options for this file (found from its folder upwards, cached)."""
+        return pylint_options(self.path)
 
     def record(self, rule: Rule, node: cst.CSTNode, message: str, safety: FixSafety,
                severity: Severity | None = None) -> bool:
@@ -149,4 +191,8 @@ class FileContext:
         # A comment on the first line of the enclosing statement counts too (multi-line calls).
         if self.statement_stack and (stmt := self.positions.get(self.statement_stack[-1])):
             lines.add(stmt.start.line)
-        return any(self.suppressions.silences(rule, range(line, line + 1)) for line in sorted(lines))
+        # Every line is asked (no short cut), so each comment that applies is marked used (IAC300).
+        silenced = False
+        for line in sorted(lines):
+            silenced = self.suppressions.silences(rule, range(line, line + 1)) or silenced
+        return silenced

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import os
 import re
 import tokenize
 import warnings
@@ -31,15 +32,17 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
-from iacfix._results import FileError, FileResult, Finding
+from iacfix._results import FileError, FileResult, Finding, FixSafety
 from iacfix.codemods._rule import PendingFinding, Rule, TextRule
 from iacfix.codemods._units import Document, PythonFile, RequirementsFile, Split, Unit, document_for
+from iacfix.codemods.unused_suppression import UnusedSuppression
 from iacfix.settings import Settings
 
 MAX_PASSES = 3
 
 if TYPE_CHECKING:
     from iacfix._cache import Cache
+    from iacfix.config import Resolver
 
 
 def select_rules(settings: Settings) -> tuple[type[Rule], ...]:
@@ -157,15 +160,16 @@ def collect_project(
         wanting = [rule for rule in rules if rule.wants(text, context)]
         if not wanting:
             continue
-        key = cache.key("collect", unit.name, unit.data) if cache else ""
-        facts = cache.get(key) if cache else None
+        cacheable = cache is not None and all(rule.FACTS_CACHEABLE for rule in wanting)
+        key = cache.key("collect", unit.name, unit.data) if cacheable else ""
+        facts = cache.get(key) if cacheable else None
         if facts is None:
             try:
                 module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
             except (cst.ParserSyntaxError, RecursionError):
                 continue
             facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
-            if cache:
+            if cacheable:
                 cache.put(key, facts)
         for code, fact in facts:
             if fact is not None:
@@ -206,6 +210,12 @@ class _Fixer:
             passes += 1
             context = self._context(text)
             active = [r for r in self.rules if r not in self.broken and r.wants(text, context)]
+            if not active and passes == 1:
+                result = self._unparsed_check(text)
+                if result.error is not None or not self._audits_ignores():
+                    return result
+                data, more = self._unused_ignores(context, text, data)
+                return replace(result, new=data, findings=tuple(sorted(more)), internal_errors=tuple(self.internal))
             if not active:
                 if passes == 1:
                     return self._unparsed_check(text)
@@ -236,12 +246,38 @@ class _Fixer:
             data, text = new_data, new_text
             # Each rule's fix is idempotent on its own (the fixture tests prove it), and within a pass
             # later rules already see earlier rules' output; only fixes from two or more rules can
-            # leave work for another pass.
-            if len({item.rule for item in pending if item.fixed}) < 2:
+            # leave work for another pass. Auditing suppressions needs a pass over the final text.
+            if len({item.rule for item in pending if item.fixed}) < 2 and not self._audits_ignores():
                 break
             module = None
+        # The last pass ran on the final text unless the passes ran out while still changing it.
+        if self._audits_ignores() and context.text == text:
+            data, more = self._unused_ignores(context, text, data)
+            findings.extend(more)
         findings.sort()
         return FileResult(self.path, self.old, data, tuple(findings), None, tuple(self.internal), self.encoding)
+
+    def _audits_ignores(self) -> bool:
+        return self.settings.report_unused_ignores and UnusedSuppression in self.rules
+
+    def _unused_ignores(self, context: FileContext, text: str, data: bytes) -> tuple[bytes, list[Finding]]:
+        """IAC300: the final pass's suppression comments that silenced nothing; removes them."""
+        from iacfix.codemods.unused_suppression import audit
+
+        if not context.suppressions.directives:
+            return data, []
+        judged = [rule for rule in self.rules if rule not in self.broken and rule is not UnusedSuppression]
+        unused, new_text = audit(text, context.suppressions, judged, tuple(dict.fromkeys((*ALL_RULES, *self.rules))))
+        new_data = new_text.encode(self.encoding)
+        # Bail out (report only) if the text does not give back the same bytes, or the edit does not parse.
+        if new_text != text and (text.encode(self.encoding) != data or not _accepts(new_data, new_text, False)):
+            new_data, unused = data, [replace(item, fixed=False) for item in unused]
+        rule = UnusedSuppression
+        return new_data, [
+            Finding(self.path, item.line, item.column + 1, rule.CODE, rule.NAME, rule.SEVERITY, item.message,
+                    FixSafety.SAFE if item.fixed else FixSafety.NONE, item.fixed)
+            for item in unused
+        ]
 
     def _context(self, text: str) -> FileContext:
         return FileContext(self.path, text, self.settings, self.project, virtual_name=self.virtual_name,
@@ -430,24 +466,37 @@ def _compiles(text: str) -> bool:
     return True
 
 
-def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[FileResult]:
-    """Fix every file under `paths` (read from disk, nothing written), in a stable order."""
-    return list(iter_paths(paths, settings))
+def fix_paths(
+    paths: Sequence[str], settings: Settings | None = None, *, resolver: Resolver | None = None
+) -> list[FileResult]:
+    """Fix every file under `paths` (read from disk, nothing written), in a stable order.
+
+    With a `resolver` (`iacfix.config`), each file gets the settings of its configuration and
+    its exclude patterns apply; files under the same configuration are fixed as one project.
+    """
+    return list(iter_paths(paths, settings, resolver=resolver))
 
 
 def iter_paths(
     paths: Sequence[str],
     settings: Settings | None = None,
     *,
+    resolver: Resolver | None = None,
     cache: Cache | None = None,
     jobs: int = 1,
     on_total: Callable[[int], None] | None = None,
+    on_done: Callable[[str], None] | None = None,
 ) -> Iterator[FileResult]:
-    """`fix_paths` as a stream: results come in discovery order as soon as they are ready."""
+    """`fix_paths` as a stream: results in discovery order, each as soon as it is ready.
+
+    Project rules (IAC4xx) look at the projects of the folders given once every file is fixed,
+    and may add findings or new files; when they apply, results are held back until then.
+    """
     from iacfix.codemods._files import discover, read
 
+    settings = settings or Settings()
     documents: list[tuple[str, bytes] | FileResult] = []
-    for path, problem in discover(paths):
+    for path, problem in discover(paths, skip=resolver.excluded if resolver else None):
         if problem:
             documents.append(FileResult(path, b"", b"", error=FileError(problem)))
             continue
@@ -459,14 +508,58 @@ def iter_paths(
     if on_total:
         on_total(len(documents))
     readable = [d for d in documents if not isinstance(d, FileResult)]
-    fixed = iter_documents(readable, settings, cache=cache, jobs=jobs)  # type: ignore[arg-type]
+    fixed = _fix_grouped(readable, settings, resolver, cache, jobs, on_done)  # type: ignore[arg-type]
+    results = (document if isinstance(document, FileResult) else next(fixed) for document in documents)
+    folders = [path for path in paths if os.path.isdir(path)]
+    if not folders or not _selects_project_rules(settings):
+        yield from results
+        return
+    from iacfix.codemods._project_rules import add_project_results
+
+    yield from sorted(add_project_results(folders, list(results), settings), key=lambda result: result.path)
+
+
+def _fix_grouped(documents: list[tuple[str, bytes]], settings: Settings, resolver: Resolver | None,
+                 cache: Cache | None, jobs: int, on_done: Callable[[str], None] | None) -> Iterator[FileResult]:
+    """Results in the order of `documents`; with a resolver, one project per configuration."""
+    if resolver is None:
+        yield from iter_documents(documents, settings, cache=cache, jobs=jobs, on_done=on_done)
+        return
+    projects: dict[str | None, list[tuple[str, bytes]]] = {}
     for document in documents:
-        yield document if isinstance(document, FileResult) else next(fixed)
+        projects.setdefault(resolver.project_key(document[0]), []).append(document)
+    if len(projects) == 1:
+        members = next(iter(projects.values()))
+        yield from iter_documents(members, resolver.project_settings(members[0][0]), cache=cache, jobs=jobs,
+                                  on_done=on_done, settings_for=resolver.settings_for)
+        return
+    done: dict[str, FileResult] = {}
+    for members in projects.values():
+        for result in iter_documents(members, resolver.project_settings(members[0][0]), cache=cache, jobs=jobs,
+                                     on_done=on_done, settings_for=resolver.settings_for):
+            done[result.path] = result
+    for path, _ in documents:
+        yield done[path]
 
 
-def fix_documents(documents: Sequence[tuple[str, bytes]], settings: Settings | None = None) -> list[FileResult]:
-    """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`, as one project."""
-    return list(iter_documents(documents, settings))
+def _selects_project_rules(settings: Settings) -> bool:
+    from iacfix.codemods._project_rules import ProjectRule
+
+    return any(issubclass(rule, ProjectRule) for rule in select_rules(settings))
+
+
+def fix_documents(
+    documents: Sequence[tuple[str, bytes]],
+    settings: Settings | None = None,
+    *,
+    settings_for: Callable[[str], Settings] | None = None,
+) -> list[FileResult]:
+    """Fix documents (`.py` files, requirements files, Markdown answers) given as `(path, bytes)`.
+
+    `settings_for(path)`, when given, is each document's own settings (per-file ignores);
+    `settings` then decides only which rules collect cross-file facts.
+    """
+    return list(iter_documents(documents, settings, settings_for=settings_for))
 
 
 def iter_documents(
@@ -475,15 +568,46 @@ def iter_documents(
     *,
     cache: Cache | None = None,
     jobs: int = 1,
+    on_done: Callable[[str], None] | None = None,
+    settings_for: Callable[[str], Settings] | None = None,
 ) -> Iterator[FileResult]:
-    """Fix documents as one project and yield their results in the order given.
+    """Fix documents and yield their results in the order given.
 
-    Rules that look across files (`COLLECTS`) first see every unit of every document; then each
-    document is fixed. Units parsed for that first look are fixed here, reusing their tree; the
-    others go to `jobs` worker processes when there are enough of them to pay for the pool.
+    The files (`.py`, requirements) form one project; each Markdown answer is a project of its own
+    (its blocks are the files it names).
     """
     settings = settings or Settings()
-    rules = select_rules(settings)
+    files = [(path, data) for path, data in documents if not _is_answer(path)]
+    stream = _fix_project(files, settings, cache, jobs, settings_for)
+    for path, data in documents:
+        if _is_answer(path):
+            result = next(_fix_project([(path, data)], settings, cache, 1, settings_for))
+        else:
+            result = next(stream)
+        if on_done:
+            on_done(path)
+        yield result
+
+
+def _is_answer(path: str) -> bool:
+    return not isinstance(document_for(path), (PythonFile, RequirementsFile))
+
+
+def _fix_project(
+    documents: Sequence[tuple[str, bytes]],
+    settings: Settings,
+    cache: Cache | None,
+    jobs: int,
+    settings_for: Callable[[str], Settings] | None = None,
+) -> Iterator[FileResult]:
+    """Fix one project's documents and yield their results in order.
+
+    Rules that look across files (`COLLECTS`) first see every unit of the project; then each
+    document is fixed with its own settings. Units parsed for that first look are fixed here,
+    reusing their tree; the others go to `jobs` worker processes when there are enough of them to
+    pay for the pool. Cached results are served without parsing anything.
+    """
+    own = [settings_for(path) if settings_for else settings for path, _ in documents]
     splits_done = []
     for path, data in documents:
         document = document_for(path)
@@ -491,11 +615,12 @@ def iter_documents(
     python_units = [unit for *_, split in splits_done for unit in split.units if unit.kind == "python"]
     project, parsed = collect_project(python_units, settings, cache)
     facts = project.fingerprint()
-    keys = [cache.key("fix", facts, path, data) if cache else "" for path, data, *_ in splits_done]
+    keys = [cache.key("fix", facts, repr(own[i]) if settings_for else "", path, data) if cache else ""
+            for i, (path, data, *_) in enumerate(splits_done)]
     cached = [cache.get(key) if cache else None for key in keys]
     local = [any((u.path, u.index) in parsed for u in split.units) for *_, split in splits_done]
     remote = [i for i, hit in enumerate(cached) if hit is None and not local[i]]
-    pool_results = _in_workers([documents[i] for i in remote], settings, project, jobs)
+    pool_results = _in_workers([documents[i] for i in remote], settings, project, jobs, settings_for)
     for index, (path, data, document, split) in enumerate(splits_done):
         if cached[index] is not None:
             yield _from_cache(path, data, cached[index])
@@ -503,15 +628,15 @@ def iter_documents(
         if index in remote and pool_results is not None:
             result = next(pool_results)
         else:
-            result = _fix_split(path, data, document, split, settings, rules, project, parsed)
+            result = _fix_split(path, data, document, split, own[index], project, parsed)
         if cache and not result.internal_errors:
             cache.put(keys[index], _to_cache(result))
         yield result
 
 
-def _fix_split(path: str, data: bytes, document: Document, split: Split, settings: Settings,
-               rules: Sequence[type[Rule]], project: Project,
+def _fix_split(path: str, data: bytes, document: Document, split: Split, settings: Settings, project: Project,
                parsed: dict[tuple[str, int], cst.Module]) -> FileResult:
+    rules = select_rules(settings)
     fixed = [
         fix_source(unit.data, unit.path, settings, rules=rules, project=project, virtual_name=unit.name,
                    module=parsed.pop((unit.path, unit.index), None))
@@ -528,17 +653,22 @@ _CHUNK = 4  # documents per task: small enough to balance, large enough to amort
 _MIN_PER_JOB = 8  # fewer documents than this per process: the pool costs more than it saves
 
 
-def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project: Project,
-                jobs: int) -> Iterator[FileResult] | None:
+def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project: Project, jobs: int,
+                settings_for: Callable[[str], Settings] | None) -> Iterator[FileResult] | None:
     jobs = min(jobs, len(documents) // _MIN_PER_JOB)
     if jobs < 2:
         return None
     import multiprocessing
+    import threading
 
+    if threading.active_count() > 1:
+        # Forking a process with other threads (a language server, a test harness) can leave a worker
+        # stuck on a lock some thread held at the fork: such a process fixes its files itself.
+        return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunks = [documents[i:i + _CHUNK] for i in range(0, len(documents), _CHUNK)]
-    pool = context.Pool(jobs, initializer=_worker_init, initargs=(settings, project))
+    pool = context.Pool(jobs, initializer=_worker_init, initargs=(settings, project, settings_for))
 
     def stream() -> Iterator[FileResult]:
         try:
@@ -550,21 +680,22 @@ def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project:
     return stream()
 
 
-def _worker_init(settings: Settings, project: Project) -> None:
+def _worker_init(settings: Settings, project: Project, settings_for: Callable[[str], Settings] | None) -> None:
     import signal
 
     # The parent handles Ctrl-C; workers only compute (they never write files).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(settings=settings, project=project, rules=select_rules(settings))
+    _WORKER.update(settings=settings, project=project, settings_for=settings_for)
 
 
 def _worker_fix(chunk: list[tuple[str, bytes]]) -> list[FileResult]:
-    settings, project, rules = _WORKER["settings"], _WORKER["project"], _WORKER["rules"]
+    project, settings_for = _WORKER["project"], _WORKER["settings_for"]
     results = []
     for path, data in chunk:
         document = document_for(path)
-        results.append(_fix_split(path, data, document, document.split(path, data), settings,  # type: ignore[arg-type]
-                                  rules, project, {}))  # type: ignore[arg-type]
+        own = settings_for(path) if settings_for else _WORKER["settings"]  # type: ignore[operator]
+        results.append(_fix_split(path, data, document, document.split(path, data), own,  # type: ignore[arg-type]
+                                  project, {}))  # type: ignore[arg-type]
     return results
 
 

@@ -58,6 +58,8 @@ class Rule(cst.CSTTransformer):
     # Rules that look across files set COLLECTS and implement `collect`: the engine calls it on
     # every file it wants before any file is rewritten, and gives the facts to every file's context.
     COLLECTS: ClassVar[bool] = False
+    # Facts that hold live objects (a parsed tree, a closure) are not kept in the result cache.
+    FACTS_CACHEABLE: ClassVar[bool] = True
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()

@@ -116,6 +116,7 @@ class UnknownConstructParam(Rule):
     SEVERITY = Severity.HIGH
     FIX_SAFETY = FixSafety.SAFE
     TRIGGERS = re.compile(r"\w\s*=")
+    REFERENCE = "https://docs.aws.amazon.com/cdk/api/v2/python/"
 
     @classmethod
     def wants(cls, text: str, context: FileContext) -> bool:
