@@ -230,7 +230,9 @@ class _PinCdkV1(TextRule):
 
 def test_requirements_files_are_found_and_fixed_by_text_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                                               ) -> None:
-    monkeypatch.setattr(engine, "select_rules", lambda settings: (*engine.ALL_RULES, _PinCdkV1))
+    # The Python rules, and this text rule alone (not the real IAC106, which would fix the same lines).
+    python_rules = [rule for rule in engine.ALL_RULES if not issubclass(rule, TextRule)]
+    monkeypatch.setattr(engine, "select_rules", lambda settings: (*python_rules, _PinCdkV1))
     (tmp_path / "requirements.txt").write_text("boto3\naws-cdk.core==1.204.0  # iacfix: ignore\naws-cdk.core\n")
     (tmp_path / "requirements-dev.txt").write_text("pytest\n")
     (tmp_path / "notes.txt").write_text("aws-cdk.core\n")

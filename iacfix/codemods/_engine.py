@@ -341,7 +341,7 @@ class _Fixer:
             # the intermediate text, so an unfixed finding seen before would be counted twice).
             if not first and not item.fixed and (rule.CODE, item.message) in seen:
                 continue
-            placed.append(Finding(self.path, line, column + 1, rule.CODE, rule.NAME, rule.SEVERITY,
+            placed.append(Finding(self.path, line, column + 1, rule.CODE, rule.NAME, item.severity or rule.SEVERITY,
                                   item.message, item.fix_safety, item.fixed))
         return placed
 
