@@ -683,8 +683,12 @@ def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project:
 def _worker_init(settings: Settings, project: Project, settings_for: Callable[[str], Settings] | None) -> None:
     import signal
 
-    # The parent handles Ctrl-C; workers only compute (they never write files).
+    # The parent handles Ctrl-C; workers only compute (they never write files), so the pool's
+    # SIGTERM must kill them outright: the CLI's handler (SIGTERM -> SystemExit), inherited by the
+    # fork, would make a worker run its exit hooks and hang there on a queue lock, and the parent
+    # with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER.update(settings=settings, project=project, settings_for=settings_for)
 
 
