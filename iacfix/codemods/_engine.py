@@ -31,6 +31,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
+from iacfix.codemods._nesting import TOO_DEEP, Preflight, preflight
 from iacfix.codemods._rule import Finding, PendingFinding, Rule
 from iacfix.codemods._units import Document, PythonFile, Split, Unit, document_for
 from iacfix.settings import Settings
@@ -86,6 +87,9 @@ class DecodeError(ValueError):
 
 def decode(data: bytes) -> tuple[str, str]:
     """Text and encoding of Python source bytes (PEP 263, BOM); raises `DecodeError`."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Python reads source only in ASCII-compatible encodings; say so rather than "binary".
+        raise DecodeError("cannot decode: UTF-16/UTF-32 source (Python needs UTF-8 or a PEP 263 encoding)", 1, 1)
     if b"\0" in data:
         raise DecodeError("binary file (contains NUL bytes)")
     try:
@@ -126,7 +130,13 @@ def fix_source(
         text, encoding = decode(old)
     except DecodeError as error:
         return FileResult(path, old, old, error=FileError(str(error), error.line, error.column))
-    return _Fixer(path, old, text, encoding, settings, rules, project, virtual_name).run(module)
+    fixer = _Fixer(path, old, text, encoding, settings, rules, project, virtual_name)
+    try:
+        return fixer.run(module)
+    except RecursionError:
+        # The preflight keeps deep files from libcst; this catches what it could not foresee
+        # (a rule's own recursion, code generation, position metadata) in any stage.
+        return fixer.refuse(Preflight(False, TOO_DEEP))
 
 
 def collect_project(
@@ -148,14 +158,15 @@ def collect_project(
             continue
         context = FileContext(unit.path, text, settings, project, virtual_name=unit.name)
         wanting = [rule for rule in rules if rule.wants(text, context)]
-        if not wanting:
-            continue
+        if not wanting or preflight(text).problem:
+            continue  # the fix phase reports why
         try:
             module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
+            facts = [(rule, rule.collect(module, context)) for rule in wanting]
         except (cst.ParserSyntaxError, RecursionError):
+            parsed.pop((unit.path, unit.index), None)
             continue
-        for rule in wanting:
-            fact = rule.collect(module, context)
+        for rule, fact in facts:
             if fact is not None:
                 project.facts[rule.CODE].append(fact)
     project.paths = tuple(names)
@@ -196,23 +207,30 @@ class _Fixer:
                 return self._unparsed_check(text)
             if not active:
                 break
+            if original_compiles is None:
+                checked = preflight(text)
+                if checked.problem:
+                    return self.refuse(checked)
+                original_compiles = checked.compiles
             if module is None:
                 try:
                     module = cst.parse_module(data)
                 except cst.ParserSyntaxError as error:
                     return self._syntax_error(text, error)
                 except RecursionError:
-                    return self._error("too deeply nested for the parser")
+                    return self.refuse(Preflight(False, TOO_DEEP))
             outcome = self._pass(module, active, context)
             if outcome is None:
-                return self._error("too deeply nested to rewrite safely")
+                return self.refuse(Preflight(False, TOO_DEEP))
             new_module, pending = outcome
             findings.extend(self._place(module, context, pending, first=number == 0, earlier=findings))
             new_data = new_module.bytes
             if new_data == data:
                 break
-            if original_compiles is None:
-                original_compiles = _compiles(text)
+            if number == 0 and module.bytes != data:
+                # libcst does not give every file back byte for byte (it drops the final CR of a
+                # file with old Mac line endings): a rewrite would change more than the rules did.
+                return self._not_round_trip(findings)
             verified = self._verify(new_data, original_compiles)
             if verified is None:
                 # Name the rule whose change does not parse, drop it, redo this pass without it.
@@ -327,12 +345,15 @@ class _Fixer:
                     ast.parse(text)
             except SyntaxError:
                 # `ast` follows the running Python's grammar; libcst has the final word.
+                checked = preflight(text)
+                if checked.problem:
+                    return self.refuse(checked)
                 try:
                     cst.parse_module(self.old)
                 except cst.ParserSyntaxError as error:
                     return self._syntax_error(text, error)
                 except RecursionError:
-                    return self._error("too deeply nested for the parser")
+                    return self.refuse(Preflight(False, TOO_DEEP))
             except (RecursionError, MemoryError, ValueError):
                 pass
         return FileResult(self.path, self.old, self.old, encoding=self.encoding)
@@ -352,6 +373,19 @@ class _Fixer:
         message = (error.message or "syntax error").splitlines()[0]
         message = re.sub(r"^parser error: error at \d+:\d+: ", "", message)
         return self._error(message, error.raw_line, error.raw_column + 1)
+
+    def _not_round_trip(self, findings: list[Finding]) -> FileResult:
+        if not any(finding.fixed for finding in findings):
+            return FileResult(self.path, self.old, self.old, tuple(sorted(findings)), encoding=self.encoding)
+        return FileResult(self.path, self.old, self.old, error=FileError(
+            "cannot fix safely: libcst does not write this file back byte for byte "
+            "(old Mac CR line endings?); left unchanged"), encoding=self.encoding)
+
+    def refuse(self, checked: Preflight) -> FileResult:
+        assert checked.problem is not None
+        if checked.line is not None:  # CPython's own syntax error ("too many nested parentheses")
+            return self._error(checked.problem, checked.line, checked.column or 1)
+        return FileResult(self.path, self.old, self.old, error=FileError(checked.problem), encoding=self.encoding)
 
     def _error(self, message: str, line: int | None = None, column: int | None = None) -> FileResult:
         return FileResult(self.path, self.old, self.old, error=FileError("cannot parse: " + message, line, column),
