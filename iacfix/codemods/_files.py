@@ -32,6 +32,8 @@ def discover(paths: Sequence[str], exclude: frozenset[str] = DEFAULT_EXCLUDE) ->
 
     Directories are walked for `*.py`; files named explicitly are taken whatever their suffix.
     Symlinked directories are not followed (no loops), and a file reached twice is yielded once.
+    A folder that cannot be listed, or a named path that is not a regular file (a FIFO would block
+    the read forever), is yielded with its error rather than skipped in silence.
     """
     seen: set[str] = set()
 
@@ -45,20 +47,36 @@ def discover(paths: Sequence[str], exclude: frozenset[str] = DEFAULT_EXCLUDE) ->
     for raw in paths:
         path = os.path.normpath(raw) if raw not in ("", ".") else "."
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path, onerror=None):
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=unlisted.append):
+                for error in unlisted:
+                    yield str(error.filename), f"cannot list directory: {error.strerror or error}"
+                unlisted.clear()
                 dirs[:] = sorted(d for d in dirs if d not in exclude and not os.path.islink(os.path.join(root, d)))
                 for name in sorted(files):
                     if name.endswith(PYTHON_SUFFIXES):
                         full = os.path.join(root, name)
                         if os.path.isfile(full) and once(full):
                             yield full, None
+            for error in unlisted:  # the top folder itself, or the last one walked
+                yield str(error.filename), f"cannot list directory: {error.strerror or error}"
         elif os.path.exists(path):
-            if once(path):
+            if not os.path.isfile(path):
+                yield path, "not a regular file"
+            elif once(path):
                 yield path, None
         elif os.path.islink(path):
-            yield path, "broken symbolic link"
+            yield path, "symbolic link loop" if _loops(path) else "broken symbolic link"
         else:
             yield path, "no such file or directory"
+
+
+def _loops(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
 
 
 def read(path: str) -> Source:
