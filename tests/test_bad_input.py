@@ -85,6 +85,24 @@ def _vanishing_before_write(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[
     return [str(tmp / "bad.py")]
 
 
+def _folder_named_py(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    (tmp / "bad.py").mkdir()  # a folder whose name looks like a module: walked, not read
+    return [str(tmp)]
+
+
+def _edited_before_write(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    (tmp / "bad.py").write_text(BAD)
+    real = engine.fix_paths
+
+    def fix_paths(*args, **kwargs):  # type: ignore[no-untyped-def]
+        results = real(*args, **kwargs)
+        (tmp / "bad.py").write_bytes(b"# saved by an editor meanwhile\n" + BAD.encode())
+        return results
+
+    monkeypatch.setattr(engine, "fix_paths", fix_paths)
+    return [str(tmp / "bad.py")]
+
+
 def _unreadable(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     target = tmp / "bad.py"
     target.write_text(BAD)
@@ -153,8 +171,8 @@ CASES: dict[str, Case] = {
                           after=GOOD.replace("\n", "\r\n", 1).encode()),
     # libcst drops the final CR of such a file: refused rather than written back a byte short.
     "cr-only": Case(_file(BAD.replace("\n", "\r").encode()),
-                    "{p}: error: cannot fix safely: libcst does not write this file back byte for byte "
-                    "(old Mac CR line endings?); left unchanged", 2),
+                    "{p}:3:1: error: cannot fix safely: libcst would not write this line back byte for byte; "
+                    "left unchanged", 2),
     "tabs": Case(_file(b'import logging\ndef f(a):\n\tif a:\n\t\tlogging.info(f"x {a}")\n'), None, 0,
                  after=b'import logging\ndef f(a):\n\tif a:\n\t\tlogging.info("x %s", a)\n'),
     "no-final-newline": Case(_file(BAD.rstrip().encode()), None, 0, after=GOOD.rstrip().encode()),
@@ -212,6 +230,21 @@ CASES: dict[str, Case] = {
     "unlistable-folder": Case(_unlistable_folder, "{p}: error: cannot list directory: Permission denied", 2,
                               bad_name="bad"),
     "read-only": Case(_read_only, "{p}: error: cannot write: read-only file", 2),
+    # libcst drops a blank line before a last line of only spaces: kept as is while nothing is fixed,
+    # refused (with the line) when a fix would be written.
+    "round-trip-loss-no-fix": Case(_file(b'import logging\nlogging.info("a %s", b)\n\n  \n'), None, 0),
+    "round-trip-loss-fix": Case(_file(b'import logging\nlogging.info(f"a {b}")\n\n  \n'),
+                                "{p}:3:1: error: cannot fix safely: libcst would not write this line back byte "
+                                "for byte; left unchanged", 2),
+    "latin1-coding-cookie": Case(_file(b'# -*- coding: latin-1 -*-\nimport logging\nlogging.info(f"caf\xe9 {a}")\n'),
+                                 None, 0,
+                                 after=b'# -*- coding: latin-1 -*-\nimport logging\nlogging.info("caf\xe9 %s", a)\n'),
+    "bom-crlf": Case(_file(b"\xef\xbb\xbf" + BAD.replace("\n", "\r\n").encode()), None, 0,
+                     after=b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode()),
+    "folder-named-py": Case(_folder_named_py, None, 0, summary="1 file checked, 1 changed"),
+    "changed-before-write": Case(_edited_before_write,
+                                 "{p}: error: changed on disk since it was read; not written", 2,
+                                 after=b"# saved by an editor meanwhile\n" + BAD.encode()),
     "given-twice": Case(_twice, None, 0, after=GOOD.encode(), summary="2 files checked, 2 changed, 2 fixed"),
 }
 

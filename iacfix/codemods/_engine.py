@@ -227,10 +227,12 @@ class _Fixer:
             new_data = new_module.bytes
             if new_data == data:
                 break
-            if number == 0 and module.bytes != data:
-                # libcst does not give every file back byte for byte (it drops the final CR of a
-                # file with old Mac line endings): a rewrite would change more than the rules did.
-                return self._not_round_trip(findings)
+            round_trip = module.bytes
+            if round_trip != data:
+                # libcst does not give every file back byte for byte (it drops the final CR of old
+                # Mac line endings, a blank line before a last line of spaces): a rewrite would
+                # change more than the rules did.
+                return self._not_round_trip(findings, data, round_trip)
             verified = self._verify(new_data, original_compiles)
             if verified is None:
                 # Name the rule whose change does not parse, drop it, redo this pass without it.
@@ -374,12 +376,14 @@ class _Fixer:
         message = re.sub(r"^parser error: error at \d+:\d+: ", "", message)
         return self._error(message, error.raw_line, error.raw_column + 1)
 
-    def _not_round_trip(self, findings: list[Finding]) -> FileResult:
+    def _not_round_trip(self, findings: list[Finding], data: bytes, round_trip: bytes) -> FileResult:
         if not any(finding.fixed for finding in findings):
             return FileResult(self.path, self.old, self.old, tuple(sorted(findings)), encoding=self.encoding)
+        same = next((i for i, (a, b) in enumerate(zip(data, round_trip)) if a != b), min(len(data), len(round_trip)))
+        line = len((data[:same] + b"x").splitlines())  # the line where they part
         return FileResult(self.path, self.old, self.old, error=FileError(
-            "cannot fix safely: libcst does not write this file back byte for byte "
-            "(old Mac CR line endings?); left unchanged"), encoding=self.encoding)
+            "cannot fix safely: libcst would not write this line back byte for byte; left unchanged", line, 1),
+            encoding=self.encoding)
 
     def refuse(self, checked: Preflight) -> FileResult:
         assert checked.problem is not None
