@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import stat
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -97,12 +99,28 @@ class ChangedOnDisk(Exception):
     """The file no longer holds the bytes it was read with: someone else saved it meanwhile."""
 
 
+_DEFERRED = {signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)}
+
+
 def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     """Replace `path` with `data` atomically, keeping its mode; refuse if it changed since read.
 
     The new bytes go to a temporary file in the same folder, which then replaces the original in
     one `os.replace`: a reader (or an interrupted run) sees the old bytes or the new, never a mix.
+    SIGINT/SIGTERM/SIGHUP wait until the file is written (or its temporary file removed), so an
+    interruption never leaves a temporary file behind; SIGKILL can, but never a partial file.
     """
+    can_defer = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if can_defer:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        _write_atomic(path, data, expected)
+    finally:
+        if can_defer:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a pending signal is raised here
+
+
+def _write_atomic(path: str, data: bytes, expected: bytes) -> None:
     target = Path(path)
     info = target.stat()
     # The mode bits, not just os.access: root may write anything, but a file without any write
