@@ -25,6 +25,32 @@ def finding_line(finding: Finding, *, mode: str) -> str:
             f"[{finding.severity.value}] {finding.message}{state}")
 
 
+class Progress:
+    """`[ 120/3000] path` on one stderr line, for long runs on a terminal; cleared before output."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.total = 0
+        self.done = 0
+        self._shown = False
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self.enabled = self.enabled and total >= 50
+
+    def step(self, path: str) -> None:
+        self.done += 1
+        if self.enabled:
+            width = len(str(self.total))
+            click.echo(f"\r\x1b[K[{self.done:>{width}}/{self.total}] {path[-60:]}", nl=False, err=True)
+            self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            click.echo("\r\x1b[K", nl=False, err=True)
+            self._shown = False
+
+
 def colorize_diff(diff: str) -> str:
     out = []
     for line in diff.splitlines(keepends=True):

@@ -18,6 +18,9 @@ class Settings:
     line_length: int | None = None  # None: from the project's pylint configuration, else 120
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     check_syntax: bool = True  # report syntax errors in files no rule looks at
+    report_unused_ignores: bool = False  # IAC300: `# iacfix: ignore` comments that silence nothing
+    # Codes, prefixes or names that `per-file-ignores` turns off for this file, whatever `select` says.
+    per_file_ignores: tuple[str, ...] = ()
 
     def rule_option(self, code: str, key: str, default: Any) -> Any:
         return self.rule_options.get(code, {}).get(key, default)
@@ -33,5 +36,7 @@ class Settings:
                     best = max(best, len(pattern))
             return best
 
+        if matches(self.per_file_ignores) >= 0:
+            return False
         chosen = matches(self.select)
         return chosen >= 0 and chosen > matches(self.ignore)

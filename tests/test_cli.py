@@ -177,3 +177,12 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert "+logger.info(\"x %s\", a)" in proc.stdout
     version = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("iacfix ")
+    assert "API index: aws-cdk-lib " in version.stdout
+
+
+def test_lsp_without_its_extra_says_how_to_get_it() -> None:
+    probe = ("import sys; sys.modules['pygls'] = None; sys.argv = ['iacfix', 'lsp']; "
+             "from iacfix.cli import run; run()")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert proc.returncode == 2 and "pip install 'iacfix[lsp]'" in proc.stderr

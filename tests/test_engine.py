@@ -10,7 +10,7 @@ import pytest
 
 import iacfix.codemods._engine as engine
 from iacfix.codemods._engine import fix_paths, fix_source
-from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods._rule import FixSafety, Rule, Severity, TextRule
 from iacfix.settings import Settings
 
 LOGGING = 'import logging\nlogger = logging.getLogger()\nlogger.info(f"x {a}")\n'
@@ -35,7 +35,7 @@ FIXED = 'import logging\nlogger = logging.getLogger()\nlogger.info("x %s", a)\n'
     ],
 )
 def test_encoding_and_line_endings_are_kept(before: bytes, after: bytes) -> None:
-    result = fix_source(before, "f.py")
+    result = fix_source(before, "f.py", Settings(select=("IAC301",)))  # IAC304 would add the final newline
     assert result.error is None
     assert result.new == after
 
@@ -176,3 +176,67 @@ def test_select_and_ignore() -> None:
     assert fix_source(LOGGING, "f.py", Settings(ignore=("IAC3",), select=("IAC301",))).changed
     assert not fix_source(LOGGING, "f.py", Settings(select=("IAC301",), ignore=("IAC301",))).changed
     assert fix_source(LOGGING, "f.py", Settings(select=("logging-fstring",))).changed
+
+
+def test_statement_positions_equal_whole_module_positions() -> None:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from iacfix.codemods._context import FileContext
+    from iacfix.codemods._engine import _Positions
+    from iacfix.codemods._rule import PendingFinding
+
+    source = (
+        "#!/usr/bin/env python3\n# header comment\n\n'''Doc.'''\nimport logging\n\n\n"
+        "@decorator(\n    arg=1,\n)\nclass Stack:\n    # comment\n    def f(self, a):\n"
+        "        logging.info('x', a)\n        if a:\n            return [\n                g(a),\n"
+        "            ]\n\n\nx = h(1); y = h(2)\nif True:\n\tz = h(3)\n"
+    )
+    module = cst.parse_module(source)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = _Positions(module, FileContext("f.py", source, Settings()))
+    calls = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            calls.append(node)
+
+    for statement in module.body:
+        calls.clear()
+        statement.visit(Collect())
+        for call in calls:
+            item = PendingFinding(_Crashes, call, "", FixSafety.NONE, False, statement=statement)
+            where = expected[call]
+            assert positions.of(item) == (where.start.line, where.start.column)
+    assert len(expected) > 50
+
+
+class _PinCdkV1(TextRule):
+    """Test text rule."""
+
+    CODE = "IAC997"
+    NAME = "test-pin"
+    SUMMARY = "replaces a requirement"
+    SEVERITY = Severity.LOW
+    FIX_SAFETY = FixSafety.SAFE
+    TRIGGERS = re.compile("aws-cdk.core")
+
+    def fix(self, text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        for number, line in enumerate(lines, 1):
+            if line.startswith("aws-cdk.core") and self.report(number, 0, "v1 package"):
+                lines[number - 1] = "aws-cdk-lib>=2.0.0\n"
+        return "".join(lines)
+
+
+def test_requirements_files_are_found_and_fixed_by_text_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    monkeypatch.setattr(engine, "select_rules", lambda settings: (*engine.ALL_RULES, _PinCdkV1))
+    (tmp_path / "requirements.txt").write_text("boto3\naws-cdk.core==1.204.0  # iacfix: ignore\naws-cdk.core\n")
+    (tmp_path / "requirements-dev.txt").write_text("pytest\n")
+    (tmp_path / "notes.txt").write_text("aws-cdk.core\n")
+    results = {Path(r.path).name: r for r in fix_paths([str(tmp_path)])}
+    assert sorted(results) == ["requirements-dev.txt", "requirements.txt"]
+    fixed = results["requirements.txt"]
+    assert fixed.new == b"boto3\naws-cdk.core==1.204.0  # iacfix: ignore\naws-cdk-lib>=2.0.0\n"
+    assert [(f.code, f.line, f.fixed) for f in fixed.findings] == [("IAC997", 3, True)]
+    assert not results["requirements-dev.txt"].changed

@@ -245,17 +245,33 @@ def test_grammar_reaches_fixes() -> None:
 
 
 def test_known_libcst_round_trip_loss_keeps_bytes() -> None:
-    """libcst writes 'x\\n\\n  \\n' back as 'x\\n  \\n': with no fix applied the bytes stay; with one, the
-    file is refused rather than written a line short."""
+    """libcst writes 'x\\n\\n  \\n' back as 'x\\n  \\n': with no fix applied the bytes stay; a fix keeps
+    the file's own end (the lost blank line is put back)."""
     assert cst.parse_module("x\n\n  \n").code == "x\n  \n", "libcst fixed its round-trip: drop this guard test"
+    only_logging = Settings(select=("IAC301",))
     untouched = b'import logging\nlogging.info("a %s", b)\n\n  \n'
-    assert fix_source(untouched, "t.py").new == untouched
+    assert fix_source(untouched, "t.py", only_logging).new == untouched
     suppressed = b'import logging\nlogging.info(f"a {b}")  # iacfix: ignore\n\n  \n'
-    assert fix_source(suppressed, "t.py").new == suppressed
+    assert fix_source(suppressed, "t.py", only_logging).new == suppressed
     fixable = b'import logging\nlogging.info(f"a {b}")\n\n  \n'
-    result = fix_source(fixable, "t.py")
-    assert result.new == fixable
-    assert result.error is not None and result.error.line == 3
+    result = fix_source(fixable, "t.py", only_logging)
+    assert result.error is None
+    assert result.new == b'import logging\nlogging.info("a %s", b)\n\n  \n'
+    # Old Mac line endings: libcst drops the final CR; a fix keeps it.
+    mac = fix_source(b'import logging\rlogging.info(f"a {b}")\r', "t.py", only_logging)
+    assert mac.new == b'import logging\rlogging.info("a %s", b)\r'
+
+
+@pytest.mark.parametrize(("data", "lossy", "fixed", "expected"), [
+    (b"a\n\n  \n", b"a\n  \n", b"b\n  \n", b"b\n\n  \n"),  # the tail put back
+    (b"a\r", b"a", b"b", b"b\r"),
+    (b"a\n\n  \n", b"a\n  \n", b"b\n", b"b\n"),  # a rule rewrote the end (IAC304): its decision
+    (b"a\n\nb\n", b"a\nb\n", b"c\nb\n", None),  # lost inside the file: refused
+])
+def test_restore_tail(data: bytes, lossy: bytes, fixed: bytes, expected: bytes | None) -> None:
+    from iacfix.codemods._engine import _restore_tail
+
+    assert _restore_tail(data, lossy, fixed) == expected
 
 
 try:

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods.end_of_file_newlines import EndOfFileNewlines
+from iacfix.codemods.line_too_long import LineTooLong
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.missing_app_entry_point import MissingAppEntryPoint
+from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
+from iacfix.codemods.missing_stdlib_import import MissingStdlibImport
+from iacfix.codemods.too_many_lines import TooManyLines
+from iacfix.codemods.unused_suppression import UnusedSuppression
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    UnusedSuppression,
     LoggingFstring,
+    LineTooLong,
+    EndOfFileNewlines,
+    TooManyLines,
+    MissingStdlibImport,
+    MissingAppEntryPoint,
+    MissingLambdaAsset,
 )
 
 

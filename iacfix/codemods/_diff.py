@@ -5,15 +5,19 @@ from __future__ import annotations
 import difflib
 
 
-def unified_diff(old: str, new: str, path: str, *, context: int = 3) -> str:
-    """`--- a/path` / `+++ b/path` diff of two texts; empty when they are equal."""
-    if old == new:
+def unified_diff(old: str, new: str, path: str, *, context: int = 3, new_file: bool = False) -> str:
+    """`--- a/path` / `+++ b/path` diff of two texts; empty when they are equal.
+
+    With `new_file`, the diff creates the file: `--- /dev/null`, as `git apply` expects.
+    """
+    if old == new and not new_file:
         return ""
     display = path.replace("\\", "/").lstrip("/")
     if display.startswith("./"):
         display = display[2:]
     lines = difflib.unified_diff(
-        _lines(old), _lines(new), fromfile=f"a/{display}", tofile=f"b/{display}", n=context
+        _lines(old), _lines(new), fromfile="/dev/null" if new_file else f"a/{display}", tofile=f"b/{display}",
+        n=context,
     )
     out = []
     for line in lines:

@@ -19,57 +19,31 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import os
 import re
 import tokenize
 import warnings
-from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
+from iacfix._results import FileError, FileResult, Finding, FixSafety
 from iacfix.codemods._nesting import TOO_DEEP, Preflight, preflight
-from iacfix.codemods._rule import Finding, PendingFinding, Rule
-from iacfix.codemods._units import Document, PythonFile, Split, Unit, document_for
+from iacfix.codemods._rule import PendingFinding, Rule, TextRule
+from iacfix.codemods._units import Document, PythonFile, RequirementsFile, Split, Unit, document_for
+from iacfix.codemods.unused_suppression import UnusedSuppression
 from iacfix.settings import Settings
 
 MAX_PASSES = 3
 
-
-@dataclass(frozen=True)
-class FileError:
-    """Why a file could not be processed; `line`/`column` are 1-based when known."""
-
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-    def format(self, path: str) -> str:
-        where = f"{path}:{self.line}:{self.column}" if self.line is not None else path
-        return f"{where}: error: {self.message}"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    old: bytes
-    new: bytes
-    findings: tuple[Finding, ...] = ()
-    error: FileError | None = None
-    internal_errors: tuple[str, ...] = ()
-    encoding: str = "utf-8"
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def changed(self) -> bool:
-        return self.error is None and self.new != self.old
-
-    @property
-    def unfixed(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if not f.fixed)
+if TYPE_CHECKING:
+    from iacfix._cache import Cache
+    from iacfix.config import Resolver
 
 
 def select_rules(settings: Settings) -> tuple[type[Rule], ...]:
@@ -124,7 +98,7 @@ def fix_source(
 ) -> FileResult:
     """Fix one source text. `rules` defaults to those the settings select."""
     settings = settings or Settings()
-    rules = select_rules(settings) if rules is None else rules
+    rules = [rule for rule in (select_rules(settings) if rules is None else rules) if rule.UNIT_KIND == "python"]
     old = data.encode("utf-8") if isinstance(data, str) else data
     try:
         text, encoding = decode(old)
@@ -139,8 +113,44 @@ def fix_source(
         return fixer.refuse(Preflight(False, TOO_DEEP))
 
 
+def fix_text_source(
+    data: bytes | str,
+    path: str,
+    kind: str,
+    settings: Settings | None = None,
+    *,
+    rules: Sequence[type[Rule] | type[TextRule]] | None = None,
+) -> FileResult:
+    """Fix one non-Python unit (e.g. requirements.txt content) with the text rules of its kind."""
+    settings = settings or Settings()
+    chosen = [rule for rule in (select_rules(settings) if rules is None else rules) if rule.UNIT_KIND == kind]
+    old = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        text = old.decode("utf-8-sig" if old.startswith(codecs.BOM_UTF8) else "utf-8")
+    except UnicodeDecodeError as error:
+        return FileResult(path, old, old, error=FileError(f"cannot decode as utf-8: {error.reason}"))
+    findings: list[Finding] = []
+    internal: list[str] = []
+    new_text = text
+    for rule in chosen:
+        context = FileContext(path, new_text, settings)
+        if not rule.wants(new_text, context):  # type: ignore[arg-type]
+            continue
+        try:
+            fixed_text = rule(context).fix(new_text)  # type: ignore[call-arg, union-attr]
+        except Exception as error:  # the engine boundary: one rule's bug must not sink the file
+            internal.append(f"internal error in {rule.CODE} ({type(error).__name__}: {error})")
+            continue
+        new_text = fixed_text
+        findings.extend(Finding(path, item.line or 1, (item.column or 0) + 1, rule.CODE, rule.NAME, rule.SEVERITY,
+                                item.message, item.fix_safety, item.fixed) for item in context.pending)
+    new = old if new_text == text else (codecs.BOM_UTF8 if old.startswith(codecs.BOM_UTF8) else b"") + \
+        new_text.encode("utf-8")
+    return FileResult(path, old, new, tuple(sorted(findings)), None, tuple(internal))
+
+
 def collect_project(
-    units: Iterable[Unit], settings: Settings
+    units: Iterable[Unit], settings: Settings, cache: Cache | None = None
 ) -> tuple[Project, dict[tuple[str, int], cst.Module]]:
     """Run the `collect` hooks of rules that look across files; returns the facts and the
     modules parsed for it (by unit path and index), so the fix phase does not parse them again."""
@@ -158,17 +168,24 @@ def collect_project(
             continue
         context = FileContext(unit.path, text, settings, project, virtual_name=unit.name)
         wanting = [rule for rule in rules if rule.wants(text, context)]
-        if not wanting or preflight(text).problem:
-            continue  # the fix phase reports why
-        try:
-            module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
-            facts = [(rule, rule.collect(module, context)) for rule in wanting]
-        except (cst.ParserSyntaxError, RecursionError):
-            parsed.pop((unit.path, unit.index), None)
+        if not wanting:
             continue
-        for rule, fact in facts:
+        key = cache.key("collect", unit.name, unit.data) if cache else ""
+        facts = cache.get(key) if cache else None
+        if facts is None:
+            if preflight(text).problem:
+                continue  # the fix phase reports why
+            try:
+                module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
+                facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
+            except (cst.ParserSyntaxError, RecursionError):
+                parsed.pop((unit.path, unit.index), None)
+                continue
+            if cache:
+                cache.put(key, facts)
+        for code, fact in facts:
             if fact is not None:
-                project.facts[rule.CODE].append(fact)
+                project.facts[code].append(fact)
     project.paths = tuple(names)
     return project, parsed
 
@@ -200,12 +217,20 @@ class _Fixer:
         findings: list[Finding] = []
         data, text = self.old, self.text
         original_compiles: bool | None = None
-        for number in range(MAX_PASSES):
+        passes = 0
+        while passes < MAX_PASSES:
+            passes += 1
             context = self._context(text)
             active = [r for r in self.rules if r not in self.broken and r.wants(text, context)]
-            if not active and number == 0:
-                return self._unparsed_check(text)
+            if not active and passes == 1:
+                result = self._unparsed_check(text)
+                if result.error is not None or not self._audits_ignores():
+                    return result
+                data, more = self._unused_ignores(context, text, data)
+                return replace(result, new=data, findings=tuple(sorted(more)), internal_errors=tuple(self.internal))
             if not active:
+                if passes == 1:
+                    return self._unparsed_check(text)
                 break
             if original_compiles is None:
                 checked = preflight(text)
@@ -223,26 +248,67 @@ class _Fixer:
             if outcome is None:
                 return self.refuse(Preflight(False, TOO_DEEP))
             new_module, pending = outcome
-            findings.extend(self._place(module, context, pending, first=number == 0, earlier=findings))
             new_data = new_module.bytes
             if new_data == data:
+                findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
+            new_text = new_module.code
             round_trip = module.bytes
             if round_trip != data:
                 # libcst does not give every file back byte for byte (it drops the final CR of old
-                # Mac line endings, a blank line before a last line of spaces): a rewrite would
-                # change more than the rules did.
-                return self._not_round_trip(findings, data, round_trip)
-            verified = self._verify(new_data, original_compiles)
-            if verified is None:
+                # Mac line endings, a blank line before a last line of spaces): put the original end
+                # back, or refuse if the loss is anywhere else.
+                repaired = _restore_tail(data, round_trip, new_data)
+                if repaired is None:
+                    placed = self._place(module, context, pending, first=passes == 1, earlier=findings)
+                    return self._not_round_trip(findings + placed, data, round_trip)
+                if repaired == data:  # nothing changed but what libcst lost: no fix to claim
+                    unfixed = [item for item in pending if not item.fixed]
+                    findings.extend(self._place(module, context, unfixed, first=passes == 1, earlier=findings))
+                    break
+                new_data, new_text = repaired, decode(repaired)[0]
+            if original_compiles is None:
+                original_compiles = _compiles(text)
+            if not _accepts(new_data, new_text, original_compiles):
                 # Name the rule whose change does not parse, drop it, redo this pass without it.
                 self._find_culprit(module, active, original_compiles)
-                findings = [f for f in findings if _rule_of(f) not in self.broken]
                 continue
-            module, data = verified, new_data
-            text = decode(new_data)[0]
+            findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
+            data, text = new_data, new_text
+            # Each rule's fix is idempotent on its own (the fixture tests prove it), and within a pass
+            # later rules already see earlier rules' output; only fixes from two or more rules can
+            # leave work for another pass. Auditing suppressions needs a pass over the final text.
+            if len({item.rule for item in pending if item.fixed}) < 2 and not self._audits_ignores():
+                break
+            module = None
+        # The last pass ran on the final text unless the passes ran out while still changing it.
+        if self._audits_ignores() and context.text == text:
+            data, more = self._unused_ignores(context, text, data)
+            findings.extend(more)
         findings.sort()
         return FileResult(self.path, self.old, data, tuple(findings), None, tuple(self.internal), self.encoding)
+
+    def _audits_ignores(self) -> bool:
+        return self.settings.report_unused_ignores and UnusedSuppression in self.rules
+
+    def _unused_ignores(self, context: FileContext, text: str, data: bytes) -> tuple[bytes, list[Finding]]:
+        """IAC300: the final pass's suppression comments that silenced nothing; removes them."""
+        from iacfix.codemods.unused_suppression import audit
+
+        if not context.suppressions.directives:
+            return data, []
+        judged = [rule for rule in self.rules if rule not in self.broken and rule is not UnusedSuppression]
+        unused, new_text = audit(text, context.suppressions, judged, tuple(dict.fromkeys((*ALL_RULES, *self.rules))))
+        new_data = new_text.encode(self.encoding)
+        # Bail out (report only) if the text does not give back the same bytes, or the edit does not parse.
+        if new_text != text and (text.encode(self.encoding) != data or not _accepts(new_data, new_text, False)):
+            new_data, unused = data, [replace(item, fixed=False) for item in unused]
+        rule = UnusedSuppression
+        return new_data, [
+            Finding(self.path, item.line, item.column + 1, rule.CODE, rule.NAME, rule.SEVERITY, item.message,
+                    FixSafety.SAFE if item.fixed else FixSafety.NONE, item.fixed)
+            for item in unused
+        ]
 
     def _context(self, text: str) -> FileContext:
         return FileContext(self.path, text, self.settings, self.project, virtual_name=self.virtual_name,
@@ -296,17 +362,11 @@ class _Fixer:
     ) -> list[Finding]:
         if not pending:
             return []
-        positions = context.positions
-        if positions is None and any(p.node is not None for p in pending):
-            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = _Positions(module, context)
         seen = {(f.code, f.message) for f in earlier if not f.fixed}
         placed = []
         for item in pending:
-            if item.line is not None:
-                line, column = item.line, item.column or 0
-            else:
-                where = positions.get(item.node) if positions is not None and item.node is not None else None
-                line, column = (where.start.line, where.start.column) if where else (1, 0)
+            line, column = (item.line, item.column or 0) if item.line is not None else positions.of(item)
             rule = item.rule
             # A later pass only adds what the first did not already say (positions there refer to
             # the intermediate text, so an unfixed finding seen before would be counted twice).
@@ -316,21 +376,11 @@ class _Fixer:
                                   item.message, item.fix_safety, item.fixed))
         return placed
 
-    @staticmethod
-    def _verify(new_data: bytes, original_compiles: bool) -> cst.Module | None:
-        try:
-            module = cst.parse_module(new_data)
-        except (cst.ParserSyntaxError, RecursionError):
-            return None
-        if original_compiles and not _compiles(module.code):
-            return None
-        return module
-
     def _find_culprit(self, module: cst.Module, rules: list[type[Rule]], original_compiles: bool) -> None:
         for rule in rules:
             context = self._context(module.code)
             outcome = self._pass(module, [rule], context)
-            if outcome is None or self._verify(outcome[0].bytes, original_compiles) is None:
+            if outcome is None or not _accepts(outcome[0].bytes, outcome[0].code, original_compiles):
                 self.broken.add(rule)
                 self.internal.append(f"internal error in {rule.CODE} (its rewrite does not parse; change dropped)")
         if not self.broken.intersection(rules):
@@ -396,8 +446,79 @@ class _Fixer:
                           encoding=self.encoding)
 
 
-def _rule_of(finding: Finding) -> type[Rule] | None:
-    return next((rule for rule in ALL_RULES if rule.CODE == finding.code), None)
+class _Positions:
+    """Line and column of reported nodes, computed only for the statements that hold findings.
+
+    Position metadata over a whole module costs about a full traversal plus code generation;
+    a finding needs it for one statement. Top-level statements are located by counting the lines
+    of the code before them, then positions are resolved on a module holding just that statement.
+    """
+
+    def __init__(self, module: cst.Module, context: FileContext) -> None:
+        self.module = module
+        self.known = context.positions
+        self.starts: dict[cst.CSTNode, int] = {}
+        self._line = 1
+        self.resolved: dict[cst.CSTNode, Mapping[cst.CSTNode, CodeRange]] = {}
+
+    def of(self, item: PendingFinding) -> tuple[int, int]:
+        node, statement = item.node, item.statement
+        if node is None:
+            return 1, 0
+        if self.known is not None and node in self.known:
+            where = self.known[node]
+            return where.start.line, where.start.column
+        if statement is None or statement not in self.module.body:
+            self.known = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            where = self.known.get(node)
+            return (where.start.line, where.start.column) if where else (1, 0)
+        start = self._start(statement)
+        if statement not in self.resolved:
+            alone = self.module.with_changes(body=[statement], header=(), footer=())
+            self.resolved[statement] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        where = self.resolved[statement].get(node)
+        if where is None:
+            return start, 0
+        return start + where.start.line - 1, where.start.column
+
+    def _start(self, statement: cst.CSTNode) -> int:
+        # Count lines statement by statement, only as far as the latest statement asked for.
+        body = self.module.body
+        while statement not in self.starts:
+            if not self.starts:
+                self._line = 1 + sum(self.module.code_for_node(e).count("\n") for e in self.module.header)
+            current = body[len(self.starts)]
+            self.starts[current] = self._line
+            self._line += self.module.code_for_node(current).count("\n")
+        return self.starts[statement]
+
+
+_SPACE = b" \t\f\r\n"
+
+
+def _restore_tail(data: bytes, round_trip: bytes, new_data: bytes) -> bytes | None:
+    """`new_data` with the whitespace at the end of `data` that libcst lost on the way, or None
+    when libcst lost more than that. A rule that rewrote the file's end (IAC304) decided it: kept."""
+    body = data.rstrip(_SPACE)
+    if round_trip.rstrip(_SPACE) != body:
+        return None
+    lost_tail = round_trip[len(body):]
+    new_body = new_data.rstrip(_SPACE)
+    if new_data[len(new_body):] != lost_tail:
+        return new_data
+    return new_body + data[len(body):]
+
+
+def _accepts(new_data: bytes, new_text: str, original_compiles: bool) -> bool:
+    """Output is accepted only if it parses: with CPython's own compiler when the input compiled
+    there (stricter and far cheaper than a second libcst parse), else with libcst."""
+    if original_compiles:
+        return _compiles(new_text)
+    try:
+        cst.parse_module(new_data)
+    except (cst.ParserSyntaxError, RecursionError):
+        return False
+    return True
 
 
 def _compiles(text: str) -> bool:
@@ -410,54 +531,245 @@ def _compiles(text: str) -> bool:
     return True
 
 
-def fix_paths(paths: Sequence[str], settings: Settings | None = None) -> list[FileResult]:
-    """Fix every file under `paths` (read from disk, nothing written), in a stable order."""
+def fix_paths(
+    paths: Sequence[str], settings: Settings | None = None, *, resolver: Resolver | None = None
+) -> list[FileResult]:
+    """Fix every file under `paths` (read from disk, nothing written), in a stable order.
+
+    With a `resolver` (`iacfix.config`), each file gets the settings of its configuration and
+    its exclude patterns apply; files under the same configuration are fixed as one project.
+    """
+    return list(iter_paths(paths, settings, resolver=resolver))
+
+
+def iter_paths(
+    paths: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    resolver: Resolver | None = None,
+    cache: Cache | None = None,
+    jobs: int = 1,
+    on_total: Callable[[int], None] | None = None,
+    on_done: Callable[[str], None] | None = None,
+) -> Iterator[FileResult]:
+    """`fix_paths` as a stream: results in discovery order, each as soon as it is ready.
+
+    Project rules (IAC4xx) look at the projects of the folders given once every file is fixed,
+    and may add findings or new files; when they apply, results are held back until then.
+    """
     from iacfix.codemods._files import discover, read
 
-    results: list[FileResult] = []
-    documents = []
-    for path, problem in discover(paths):
+    settings = settings or Settings()
+    documents: list[tuple[str, bytes] | FileResult] = []
+    for path, problem in discover(paths, skip=resolver.excluded if resolver else None):
         if problem:
-            results.append(FileResult(path, b"", b"", error=FileError(problem)))
+            documents.append(FileResult(path, b"", b"", error=FileError(problem)))
             continue
         source = read(path)
         if source.error:
-            results.append(FileResult(path, b"", b"", error=FileError(source.error)))
+            documents.append(FileResult(path, b"", b"", error=FileError(source.error)))
         else:
             documents.append((source.path, source.data))
-    results.extend(fix_documents(documents, settings))
-    results.sort(key=lambda result: result.path)
-    return results
+    if on_total:
+        on_total(len(documents))
+    readable = [d for d in documents if not isinstance(d, FileResult)]
+    fixed = _fix_grouped(readable, settings, resolver, cache, jobs, on_done)  # type: ignore[arg-type]
+    results = (document if isinstance(document, FileResult) else next(fixed) for document in documents)
+    folders = [path for path in paths if os.path.isdir(path)]
+    if not folders or not _selects_project_rules(settings):
+        yield from results
+        return
+    from iacfix.codemods._project_rules import add_project_results
+
+    yield from sorted(add_project_results(folders, list(results), settings), key=lambda result: result.path)
 
 
-def fix_documents(documents: Sequence[tuple[str, bytes]], settings: Settings | None = None) -> list[FileResult]:
-    """Fix documents (`.py` files, Markdown answers) given as `(path, bytes)`, as one project.
+def _fix_grouped(documents: list[tuple[str, bytes]], settings: Settings, resolver: Resolver | None,
+                 cache: Cache | None, jobs: int, on_done: Callable[[str], None] | None) -> Iterator[FileResult]:
+    """Results in the order of `documents`; with a resolver, one project per configuration."""
+    if resolver is None:
+        yield from iter_documents(documents, settings, cache=cache, jobs=jobs, on_done=on_done)
+        return
+    projects: dict[str | None, list[tuple[str, bytes]]] = {}
+    for document in documents:
+        projects.setdefault(resolver.project_key(document[0]), []).append(document)
+    if len(projects) == 1:
+        members = next(iter(projects.values()))
+        yield from iter_documents(members, resolver.project_settings(members[0][0]), cache=cache, jobs=jobs,
+                                  on_done=on_done, settings_for=resolver.settings_for)
+        return
+    done: dict[str, FileResult] = {}
+    for members in projects.values():
+        for result in iter_documents(members, resolver.project_settings(members[0][0]), cache=cache, jobs=jobs,
+                                     on_done=on_done, settings_for=resolver.settings_for):
+            done[result.path] = result
+    for path, _ in documents:
+        yield done[path]
 
-    Rules that look across files (`COLLECTS`) first see every unit of every document; then each
-    unit is fixed, reusing the tree parsed for that look so no unit is parsed twice.
+
+def _selects_project_rules(settings: Settings) -> bool:
+    from iacfix.codemods._project_rules import ProjectRule
+
+    return any(issubclass(rule, ProjectRule) for rule in select_rules(settings))
+
+
+def fix_documents(
+    documents: Sequence[tuple[str, bytes]],
+    settings: Settings | None = None,
+    *,
+    settings_for: Callable[[str], Settings] | None = None,
+) -> list[FileResult]:
+    """Fix documents (`.py` files, requirements files, Markdown answers) given as `(path, bytes)`.
+
+    `settings_for(path)`, when given, is each document's own settings (per-file ignores);
+    `settings` then decides only which rules collect cross-file facts.
+    """
+    return list(iter_documents(documents, settings, settings_for=settings_for))
+
+
+def iter_documents(
+    documents: Sequence[tuple[str, bytes]],
+    settings: Settings | None = None,
+    *,
+    cache: Cache | None = None,
+    jobs: int = 1,
+    on_done: Callable[[str], None] | None = None,
+    settings_for: Callable[[str], Settings] | None = None,
+) -> Iterator[FileResult]:
+    """Fix documents and yield their results in the order given.
+
+    The files (`.py`, requirements) form one project; each Markdown answer is a project of its own
+    (its blocks are the files it names).
     """
     settings = settings or Settings()
-    rules = select_rules(settings)
-    splits = []
+    files = [(path, data) for path, data in documents if not _is_answer(path)]
+    stream = _fix_project(files, settings, cache, jobs, settings_for)
+    for path, data in documents:
+        if _is_answer(path):
+            result = next(_fix_project([(path, data)], settings, cache, 1, settings_for))
+        else:
+            result = next(stream)
+        if on_done:
+            on_done(path)
+        yield result
+
+
+def _is_answer(path: str) -> bool:
+    return not isinstance(document_for(path), (PythonFile, RequirementsFile))
+
+
+def _fix_project(
+    documents: Sequence[tuple[str, bytes]],
+    settings: Settings,
+    cache: Cache | None,
+    jobs: int,
+    settings_for: Callable[[str], Settings] | None = None,
+) -> Iterator[FileResult]:
+    """Fix one project's documents and yield their results in order.
+
+    Rules that look across files (`COLLECTS`) first see every unit of the project; then each
+    document is fixed with its own settings. Units parsed for that first look are fixed here,
+    reusing their tree; the others go to `jobs` worker processes when there are enough of them to
+    pay for the pool. Cached results are served without parsing anything.
+    """
+    own = [settings_for(path) if settings_for else settings for path, _ in documents]
+    splits_done = []
     for path, data in documents:
         document = document_for(path)
-        splits.append((path, data, document, document.split(path, data)))
-    python_units = [unit for *_, split in splits for unit in split.units if unit.kind == "python"]
-    project, parsed = collect_project(python_units, settings)
+        splits_done.append((path, data, document, document.split(path, data)))
+    python_units = [unit for *_, split in splits_done for unit in split.units if unit.kind == "python"]
+    project, parsed = collect_project(python_units, settings, cache)
+    facts = project.fingerprint()
+    keys = [cache.key("fix", facts, repr(own[i]) if settings_for else "", path, data) if cache else ""
+            for i, (path, data, *_) in enumerate(splits_done)]
+    cached = [cache.get(key) if cache else None for key in keys]
+    local = [any((u.path, u.index) in parsed for u in split.units) for *_, split in splits_done]
+    remote = [i for i, hit in enumerate(cached) if hit is None and not local[i]]
+    pool_results = _in_workers([documents[i] for i in remote], settings, project, jobs, settings_for)
+    for index, (path, data, document, split) in enumerate(splits_done):
+        if cached[index] is not None:
+            yield _from_cache(path, data, cached[index])
+            continue
+        if index in remote and pool_results is not None:
+            result = next(pool_results)
+        else:
+            result = _fix_split(path, data, document, split, own[index], project, parsed)
+        if cache and not result.internal_errors:
+            cache.put(keys[index], _to_cache(result))
+        yield result
+
+
+def _fix_split(path: str, data: bytes, document: Document, split: Split, settings: Settings, project: Project,
+               parsed: dict[tuple[str, int], cst.Module]) -> FileResult:
+    rules = select_rules(settings)
+    fixed = [
+        fix_source(unit.data, unit.path, settings, rules=rules, project=project, virtual_name=unit.name,
+                   module=parsed.pop((unit.path, unit.index), None))
+        if unit.kind == "python" else fix_text_source(unit.data, unit.path, unit.kind, settings, rules=rules)
+        for unit in split.units
+    ]
+    return _join(path, data, document, split, fixed)
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+_WORKER: dict[str, object] = {}
+_CHUNK = 4  # documents per task: small enough to balance, large enough to amortize pickling
+_MIN_PER_JOB = 8  # fewer documents than this per process: the pool costs more than it saves
+
+
+def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project: Project, jobs: int,
+                settings_for: Callable[[str], Settings] | None) -> Iterator[FileResult] | None:
+    jobs = min(jobs, len(documents) // _MIN_PER_JOB)
+    if jobs < 2:
+        return None
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunks = [documents[i:i + _CHUNK] for i in range(0, len(documents), _CHUNK)]
+    pool = context.Pool(jobs, initializer=_worker_init, initargs=(settings, project, settings_for))
+
+    def stream() -> Iterator[FileResult]:
+        try:
+            for results in pool.imap(_worker_fix, chunks):
+                yield from results
+        finally:
+            pool.terminate()
+
+    return stream()
+
+
+def _worker_init(settings: Settings, project: Project, settings_for: Callable[[str], Settings] | None) -> None:
+    import signal
+
+    # The parent handles Ctrl-C; workers only compute (they never write files).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.update(settings=settings, project=project, settings_for=settings_for)
+
+
+def _worker_fix(chunk: list[tuple[str, bytes]]) -> list[FileResult]:
+    project, settings_for = _WORKER["project"], _WORKER["settings_for"]
     results = []
-    for path, data, document, split in splits:
-        fixed = [
-            fix_source(unit.data, unit.path, settings, rules=rules, project=project, virtual_name=unit.name,
-                       module=parsed.pop((unit.path, unit.index), None))
-            if unit.kind == "python" else FileResult(unit.path, unit.data, unit.data)
-            for unit in split.units
-        ]
-        results.append(_join(path, data, document, split, fixed))
+    for path, data in chunk:
+        document = document_for(path)
+        own = settings_for(path) if settings_for else _WORKER["settings"]  # type: ignore[operator]
+        results.append(_fix_split(path, data, document, document.split(path, data), own,  # type: ignore[arg-type]
+                                  project, {}))  # type: ignore[arg-type]
     return results
+
+
+def _to_cache(result: FileResult) -> tuple[object, ...]:
+    return (result.new if result.changed else None, result.findings, result.error, result.encoding, result.notes)
+
+
+def _from_cache(path: str, data: bytes, entry: tuple[object, ...]) -> FileResult:
+    new, findings, error, encoding, notes = entry
+    return FileResult(path, data, data if new is None else new, findings, error, (), encoding, notes)  # type: ignore[arg-type]
 
 
 def _join(path: str, data: bytes, document: Document, split: Split, fixed: list[FileResult]) -> FileResult:
-    if isinstance(document, PythonFile):
+    if isinstance(document, (PythonFile, RequirementsFile)):
         return fixed[0]
     findings: list[Finding] = []
     internal: list[str] = []

@@ -11,7 +11,9 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
+
+from iacfix.codemods._units import is_requirements
 
 DEFAULT_EXCLUDE = frozenset(
     {".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "cdk.out", "cdktf.out", ".gen",
@@ -29,15 +31,26 @@ class Source:
     error: str | None = None
 
 
-def discover(paths: Sequence[str], exclude: frozenset[str] = DEFAULT_EXCLUDE) -> Iterator[tuple[str, str | None]]:
+def discover(
+    paths: Sequence[str],
+    exclude: frozenset[str] = DEFAULT_EXCLUDE,
+    *,
+    skip: Callable[[str, bool], bool] | None = None,
+) -> Iterator[tuple[str, str | None]]:
     """Yield `(path, error)` for every file to process, in a stable order, each file once.
 
-    Directories are walked for `*.py`; files named explicitly are taken whatever their suffix.
+    Directories are walked for `*.py` and `requirements*.txt`; files named explicitly are taken whatever their suffix.
     Symlinked directories are not followed (no loops), and a file reached twice is yielded once.
+    `skip(path, explicit)`, when given, replaces `exclude` (the configuration's patterns);
+    `explicit` says the path was named by the caller rather than found in a walk.
     A folder that cannot be listed, or a named path that is not a regular file (a FIFO would block
     the read forever), is yielded with its error rather than skipped in silence.
     """
     seen: set[str] = set()
+    if skip is None:
+
+        def skip(path: str, explicit: bool) -> bool:
+            return not explicit and os.path.basename(path) in exclude
 
     def once(path: str) -> bool:
         key = os.path.realpath(path)
@@ -48,17 +61,20 @@ def discover(paths: Sequence[str], exclude: frozenset[str] = DEFAULT_EXCLUDE) ->
 
     for raw in paths:
         path = os.path.normpath(raw) if raw not in ("", ".") else "."
+        if os.path.exists(path) and skip(path, True):
+            continue
         if os.path.isdir(path):
             unlisted: list[OSError] = []
             for root, dirs, files in os.walk(path, onerror=unlisted.append):
                 for error in unlisted:
                     yield str(error.filename), f"cannot list directory: {error.strerror or error}"
                 unlisted.clear()
-                dirs[:] = sorted(d for d in dirs if d not in exclude and not os.path.islink(os.path.join(root, d)))
+                dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d))
+                                 and not skip(os.path.join(root, d), False))
                 for name in sorted(files):
-                    if name.endswith(PYTHON_SUFFIXES):
+                    if name.endswith(PYTHON_SUFFIXES) or is_requirements(name):
                         full = os.path.join(root, name)
-                        if os.path.isfile(full) and once(full):
+                        if os.path.isfile(full) and not skip(full, False) and once(full):
                             yield full, None
             for error in unlisted:  # the top folder itself, or the last one walked
                 yield str(error.filename), f"cannot list directory: {error.strerror or error}"
@@ -147,3 +163,41 @@ def _write_atomic(path: str, data: bytes, expected: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(handle.name)
         raise
+
+
+def write_new(path: str, data: bytes, *, make_dirs: bool = False) -> None:
+    """Create `path` holding `data`; never replaces an existing file (raises `FileExistsError`).
+
+    The bytes go to a temporary file first, which is then hard-linked to `path`: the link fails
+    if `path` exists, so a file created meanwhile by someone else is not overwritten either.
+    """
+    target = Path(path)
+    if make_dirs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(path):
+        raise FileExistsError(errno.EEXIST, "file exists", path)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, removed in any case
+        "wb", dir=target.parent, prefix=f".{target.name}.", suffix=".iacfix-tmp", delete=False
+    )
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o666 & ~_umask())
+        try:
+            os.link(handle.name, path)
+        except OSError as error:
+            if error.errno in (errno.EEXIST,):
+                raise
+            with open(path, "xb") as out:  # no hard links on this file system
+                out.write(data)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,68 +1,19 @@
-"""Rule base class, impact levels, fix safety and findings."""
+"""Rule base class. Impact levels, fix safety and findings live in `iacfix._results`."""
 
 from __future__ import annotations
 
-import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import libcst as cst
 
+from iacfix._results import Finding, FixSafety, Severity
+
+__all__ = ["Finding", "FixSafety", "PendingFinding", "Rule", "Severity", "TextRule", "explanation"]
+
 if TYPE_CHECKING:
     from iacfix.codemods._context import FileContext
-
-
-class Severity(enum.Enum):
-    """Impact level, in the QA failure analyses' terms."""
-
-    CRITICAL = "Critical"
-    HIGH = "High"
-    MEDIUM = "Medium"
-    LOW = "Low"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2, Severity.LOW: 3}
-
-
-class FixSafety(enum.Enum):
-    """SAFE fixes apply by default, UNSAFE ones only with --unsafe-fixes, NONE is report only."""
-
-    SAFE = "safe"
-    UNSAFE = "unsafe"
-    NONE = "none"
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One defect at one place. `fixed` says whether its fix is in the result."""
-
-    path: str
-    line: int
-    column: int
-    code: str
-    name: str = field(compare=False)
-    severity: Severity = field(compare=False)
-    message: str = field(compare=False)
-    fix_safety: FixSafety = field(compare=False)
-    fixed: bool = field(compare=False, default=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "code": self.code,
-            "name": self.name,
-            "severity": self.severity.value,
-            "message": self.message,
-            "fix_safety": self.fix_safety.value,
-            "fixed": self.fixed,
-        }
 
 
 @dataclass
@@ -76,6 +27,7 @@ class PendingFinding:
     fixed: bool
     line: int | None = None
     column: int | None = None
+    statement: cst.CSTNode | None = None  # the top-level statement holding `node`, for its position
 
 
 class Rule(cst.CSTTransformer):
@@ -101,6 +53,7 @@ class Rule(cst.CSTTransformer):
     TRIGGERS: ClassVar[re.Pattern[str] | None] = None
     # Documentation link carried into reports.
     REFERENCE: ClassVar[str] = ""
+    UNIT_KIND: ClassVar[str] = "python"
     # Rules that look across files set COLLECTS and implement `collect`: the engine calls it on
     # every file it wants before any file is rewritten, and gives the facts to every file's context.
     COLLECTS: ClassVar[bool] = False
@@ -150,7 +103,46 @@ class Rule(cst.CSTTransformer):
         self.context.record_at(self, line, column, message)
 
 
-def explanation(rule: type[Rule]) -> str:
+class TextRule:
+    """Base class of rules for non-Python units (`UNIT_KIND`, e.g. "requirements").
+
+    Same metadata and docstring conventions as `Rule`; `fix` gets the unit's text and returns the
+    fixed text, recording each finding with `self.report(line, column, message)`, whose result
+    says whether to apply that fix.
+    """
+
+    CODE: ClassVar[str]
+    NAME: ClassVar[str]
+    SUMMARY: ClassVar[str]
+    SEVERITY: ClassVar[Severity]
+    FIX_SAFETY: ClassVar[FixSafety]
+    UNIT_KIND: ClassVar[str] = "requirements"
+    PYLINT: ClassVar[tuple[str, ...]] = ()
+    TRIGGERS: ClassVar[re.Pattern[str] | None] = None
+    REFERENCE: ClassVar[str] = ""
+    COLLECTS: ClassVar[bool] = False
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        return cls.TRIGGERS is None or cls.TRIGGERS.search(text) is not None
+
+    @classmethod
+    def options(cls) -> Mapping[str, Any]:
+        return {}
+
+    def report(self, line: int, column: int, message: str, *, fixable: bool = True,
+               fix_safety: FixSafety | None = None) -> bool:
+        safety = FixSafety.NONE if not fixable else fix_safety or self.FIX_SAFETY
+        return self.context.record_text(self, line, column, message, safety)
+
+    def fix(self, text: str) -> str:
+        raise NotImplementedError
+
+
+def explanation(rule: type[Rule] | type[TextRule]) -> str:
     """The rule's explanation: its class docstring, dedented."""
     import inspect
 

@@ -49,9 +49,26 @@ class PythonFile:
         return fixed[0]
 
 
+class RequirementsFile:
+    """A pip requirements file: one unit of kind "requirements", for the text rules."""
+
+    def split(self, path: str, data: bytes) -> Split:
+        return Split((Unit(path, data, path, kind="requirements"),))
+
+    def join(self, path: str, data: bytes, fixed: Sequence[bytes]) -> bytes:
+        return fixed[0]
+
+
+def is_requirements(path: str) -> bool:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return name.startswith("requirements") and name.endswith((".txt", ".in"))
+
+
 def document_for(path: str) -> Document:
     if path.lower().endswith((".md", ".markdown")):
         from iacfix.codemods._markdown import MarkdownAnswer
 
         return MarkdownAnswer()
+    if is_requirements(path):
+        return RequirementsFile()
     return PythonFile()

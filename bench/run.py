@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Benchmark iacfix against the libcst floor (and the peers when installed), as ratios.
+
+    python bench/run.py                       # samples + the dev corpus blocks when ../shared is there
+    python bench/run.py --corpus DIR ...      # any folders of .py files
+    python bench/run.py --rounds 5 --scale 10 --markdown
+
+Every measurement is a fresh process, interleaved with the others over several rounds (so load
+on the machine hits all of them alike); min and median are reported, each as a ratio to the
+floor measured in the same run: libcst parse plus code generation of every file. Nothing here
+asserts a time: the goals are in bench/README.md and are read off the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+HELPER = Path(__file__).resolve().parent / "_baselines.py"
+CANDIDATE_LINE = '\nimport logging\nlogging.getLogger().info(f"bench {__name__}")\n'
+
+
+def run_timed(command: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None
+              ) -> tuple[float, int]:
+    """Wall time (s) and peak RSS (KB) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    if stdin is not None:
+        assert process.stdin is not None
+        process.stdin.write(stdin)
+        process.stdin.close()
+    _, _, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    return elapsed, usage.ru_maxrss
+
+
+def build_corpus(work: Path, sources: list[Path], scale: int) -> tuple[Path, int, int]:
+    """Copy every .py of `sources` `scale` times into work; returns (folder, files, lines)."""
+    files = lines = 0
+    for copy in range(scale):
+        for source in sources:
+            for path in sorted(source.rglob("*.py")):
+                target = work / f"copy{copy}" / source.name / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                files += 1
+                lines += path.read_bytes().count(b"\n")
+    return work, files, lines
+
+
+def with_candidates(source: Path, target: Path) -> Path:
+    """The same corpus with a logging f-string appended to every file: every file is a candidate."""
+    for path in sorted(source.rglob("*.py")):
+        out = target / path.relative_to(source)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(path.read_bytes() + CANDIDATE_LINE.encode())
+    return target
+
+
+def default_sources(tmp: Path) -> list[Path]:
+    sources = [ROOT / "samples"]
+    extract = ROOT.parent / "shared" / "tools" / "extract-blocks"
+    if extract.exists():
+        blocks = tmp / "blocks"
+        subprocess.run([str(extract), str(blocks)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sources.append(blocks)
+    return sources
+
+
+def measure(named: dict[str, Callable[[], tuple[float, int]]], rounds: int) -> dict[str, list[tuple[float, int]]]:
+    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in named}
+    for _ in range(rounds):
+        for name, action in named.items():  # interleaved: round by round, every measurement once
+            samples[name].append(action())
+    return samples
+
+
+def table(samples: dict[str, list[tuple[float, int]]], floor_name: str, title: str) -> list[str]:
+    floor = statistics.median(t for t, _ in samples[floor_name])
+    floor_rss = max(m for _, m in samples[floor_name])
+    rows = [f"### {title}", "", "| measurement | min s | median s | ratio to floor (median) | peak RSS MB | "
+            "RSS ratio |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, values in samples.items():
+        times = [t for t, _ in values]
+        rss = max(m for _, m in values)
+        rows.append(f"| {name} | {min(times):.3f} | {statistics.median(times):.3f} | "
+                    f"{statistics.median(times) / floor:.2f}x | {rss / 1024:.0f} | {rss / floor_rss:.2f}x |")
+    return rows + [""]
+
+
+def iacfix(*args: str, cache: Path | None = None) -> Callable[[], tuple[float, int]]:
+    env = dict(os.environ)
+    if cache is not None:
+        env["IACFIX_CACHE_DIR"] = str(cache)
+    command = [PY, "-m", "iacfix", "--check", "-q", *args]
+    return lambda: run_timed(command, env=env)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, nargs="*", help="folders of .py files (default: samples + dev corpus)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scale", type=int, default=10, help="the large corpus is this many copies")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--markdown", action="store_true", help="print a header with date and machine")
+    args = parser.parse_args()
+
+    out: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="iacfix-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        sources = args.corpus or default_sources(tmp)
+        corpus, files, lines = build_corpus(tmp / "x1", sources, 1)
+        big, big_files, big_lines = build_corpus(tmp / f"x{args.scale}", sources, args.scale)
+        every = with_candidates(corpus, tmp / "candidates")
+        cache = tmp / "cache"
+        subprocess.run([PY, "-m", "iacfix", "--check", "-q", "-j1", str(corpus)], env={**os.environ,
+                       "IACFIX_CACHE_DIR": str(cache)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        if args.markdown:
+            out += [f"Measured {datetime.date.today()} on {platform.node() or 'this machine'}: "
+                    f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                    f"Python {platform.python_version()}, `python bench/run.py --rounds {args.rounds} "
+                    f"--scale {args.scale}`.", ""]
+        out.append(f"Corpus: {files} files, {lines} lines (x{args.scale}: {big_files} files, {big_lines} lines).")
+        out.append("")
+
+        whole = {
+            "floor: libcst parse + codegen": lambda: run_timed([PY, str(HELPER), "floor", str(corpus)]),
+            "ast.parse (lower floor)": lambda: run_timed([PY, str(HELPER), "ast", str(corpus)]),
+            "no-op libcst transformer": lambda: run_timed([PY, str(HELPER), "noop", str(corpus)]),
+            "iacfix --check -j1": iacfix("-j1", "--no-cache", str(corpus)),
+            f"iacfix --check -j{args.jobs}": iacfix(f"-j{args.jobs}", "--no-cache", str(corpus)),
+            "iacfix --check, cached re-run": iacfix("-j1", str(corpus), cache=cache),
+        }
+        if shutil.which("ruff"):
+            whole["ruff check (peer)"] = lambda: run_timed(["ruff", "check", "--no-cache", "--exit-zero", "-q",
+                                                            "--select", "G,E501,A002", str(corpus)])
+        if _importable("fixit"):
+            whole[f"fixit lint (peer, {args.jobs} cores)"] = lambda: run_timed([PY, "-m", "fixit", "lint", str(corpus)])
+        out += table(measure(whole, args.rounds), "floor: libcst parse + codegen", "Whole corpus, all rules")
+
+        candidates = {
+            "floor: libcst parse + codegen": lambda: run_timed([PY, str(HELPER), "floor", str(every)]),
+            "iacfix --check -j1": iacfix("-j1", "--no-cache", str(every)),
+        }
+        out += table(measure(candidates, args.rounds), "floor: libcst parse + codegen",
+                     "Every file a candidate (a logging f-string appended to each)")
+
+        scaling = {
+            "floor x1": lambda: run_timed([PY, str(HELPER), "floor", str(corpus)]),
+            f"floor x{args.scale}": lambda: run_timed([PY, str(HELPER), "floor", str(big)]),
+            "iacfix -j1 x1": iacfix("-j1", "--no-cache", str(corpus)),
+            f"iacfix -j1 x{args.scale}": iacfix("-j1", "--no-cache", str(big)),
+        }
+        scaled = measure(scaling, max(1, args.rounds - 1))
+        out += table(scaled, "floor x1", f"Scaling 1x to {args.scale}x")
+
+        stack = _largest(corpus)
+        data = stack.read_bytes()
+        single = {
+            "floor: fresh process, parse + codegen": lambda: run_timed([PY, str(HELPER), "stdin"], stdin=data),
+            "iacfix - (cold process)": lambda: run_timed([PY, "-m", "iacfix", "-", "--no-cache"], stdin=data),
+            "start-up: import libcst, click": lambda: run_timed([PY, "-c", "import libcst, click"]),
+            "start-up: iacfix --version": lambda: run_timed([PY, "-m", "iacfix", "--version"]),
+        }
+        stack_lines = data.count(b"\n")
+        out += table(measure(single, args.rounds + 2), "floor: fresh process, parse + codegen",
+                     f"One file as an editor runs it ({stack_lines} lines: {stack.name})")
+    print("\n".join(out))
+
+
+def _largest(folder: Path) -> Path:
+    return max(folder.rglob("*.py"), key=lambda p: p.stat().st_size)
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+if __name__ == "__main__":
+    main()
