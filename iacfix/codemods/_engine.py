@@ -745,6 +745,10 @@ def _worker_init(settings: Settings, project: Project, settings_for: Callable[[s
 
     # The parent handles Ctrl-C; workers only compute (they never write files).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Forked workers inherit the CLI's SIGTERM handler (SystemExit at the next bytecode); a worker
+    # blocked on the task queue's lock then outlived pool.terminate() and the run hung at its end
+    # (seen once in a corpus run). The default action ends a worker wherever it waits.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER.update(settings=settings, project=project, settings_for=settings_for)
 
 
