@@ -21,6 +21,7 @@ a minute). Run `IACFIX_PROPERTY_EXAMPLES=2000 pytest tests/test_properties.py` f
 from __future__ import annotations
 
 import ast
+import builtins
 import codecs
 import os
 import warnings
@@ -101,10 +102,13 @@ SIMPLE = st.one_of(
         "x = 1", "pass", "bucket = s3.Bucket(self, \"Bucket\", versioned=True)",
         "S3Bucket(self, \"b\", bucket=\"name\")", "value = compute(id, type)", "return None",
         "assert a, f\"{a}\"", "print(f\"{a}\")", "items.append(\"%s\" % a)",
+        # Standard-library modules used unimported (IAC306), and a name that only looks like one.
+        "started = time.time()", "body = json.dumps({\"k\": a})", "path = os.path.join(a, \"x\")",
+        "when = datetime.datetime.now()", "user = email.split(\"@\")", "json = {\"shadow\": 1}",
     ]),
 )
 HEADERS = [
-    "import logging", "import os", "from aws_cdk import Stack, RemovalPolicy, aws_s3 as s3",
+    "import logging", "import os", "import json", "from aws_cdk import Stack, RemovalPolicy, aws_s3 as s3",
     "from constructs import Construct", "from cdktf import TerraformStack",
     "from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket", "logger = logging.getLogger(__name__)",
 ]
@@ -225,6 +229,64 @@ def test_rules_do_not_fight(program: Program, order: list[type[Rule]]) -> None:
     else:
         pytest.fail("applying the rules one at a time does not converge")
     assert current == together
+
+
+def _bound_and_used(tree: ast.AST) -> tuple[set[str], set[str], set[str]]:
+    """Names the module binds at top level, names bound anywhere, names read anywhere."""
+    top: set[str] = set()
+    for node in getattr(tree, "body", []):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            top.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            top.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            top.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    anywhere: set[str] = set(top)
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else anywhere).add(node.id)
+        elif isinstance(node, ast.arg):
+            anywhere.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            anywhere.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            anywhere.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            anywhere.add(node.name)
+    return top, anywhere, used
+
+
+@pytest.mark.parametrize("rule_set", list(RULE_SETS))
+@SETTINGS
+@given(program=programs())
+def test_names_kept(rule_set: str, program: Program) -> None:
+    """Meaning at the level of names: the module defines what it defined (plus only the imports an
+    import rule added), and every name read that resolved still resolves; an import rule only makes
+    more resolve. No rule renames anything here, so every function keeps its parameter names."""
+    data = program.encode()
+    result = fix_source(data, "generated.py", FIX_ALL, rules=RULE_SETS[rule_set])
+    if result.new == data:
+        return
+    before, after = ast.parse(decode(data)[0]), ast.parse(decode(result.new)[0])
+    top_before, bound_before, used_before = _bound_and_used(before)
+    top_after, bound_after, used_after = _bound_and_used(after)
+    added = top_after - top_before
+    imported = {f.message for f in result.findings if f.fixed and f.code == "IAC306"}
+    assert top_before <= top_after, "no module-level name disappears"
+    assert all(any(f"`{name}`" in message or f" {name}" in message for message in imported) for name in added), (
+        added, imported)
+    undefined_before = used_before - bound_before - set(dir(builtins))
+    undefined_after = used_after - bound_after - set(dir(builtins))
+    assert undefined_after <= undefined_before, "a name that resolved still resolves"
+    assert used_after - used_before <= set(), "no rule reads a name the code did not read"
+
+    def signatures(tree: ast.AST) -> list[tuple[str, list[str]]]:
+        return [(node.name, [a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)])
+                for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+    assert signatures(before) == signatures(after)
 
 
 def test_grammar_reaches_fixes() -> None:
