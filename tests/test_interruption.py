@@ -50,9 +50,10 @@ def _tree(folder: Path) -> dict[Path, tuple[bytes, bytes]]:
     return expected
 
 
-def _start(folder: Path, slow: bool) -> subprocess.Popen[bytes]:
+def _start(folder: Path, slow: bool, jobs: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-c", SLOW, str(folder)] if slow else [sys.executable, "-m", "iacfix", str(folder)]
+    options = ["--jobs", str(jobs), str(folder)]
+    command = [sys.executable, "-c", SLOW, *options] if slow else [sys.executable, "-m", "iacfix", *options]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
 
@@ -72,6 +73,10 @@ def _check(folder: Path, expected: dict[Path, tuple[bytes, bytes]], sig: int, co
         assert len(leftovers) <= 1, "at most the one file being written when killed"
     elif code == 0:
         assert written == FILES, "a run that ended normally wrote everything"
+    elif code == -sig or (sig == signal.SIGINT and code == 1 and "KeyboardInterrupt" in err):
+        # Signalled while the interpreter was still starting, before iacfix handles signals (a
+        # loaded machine): Python's default action; nothing had been read, so nothing is touched.
+        assert written == 0 and leftovers == [], err
     else:
         assert code == {signal.SIGINT: 130, signal.SIGTERM: 143}[sig], err
         assert leftovers == [], "SIGINT/SIGTERM leave no temporary file"
@@ -79,13 +84,19 @@ def _check(folder: Path, expected: dict[Path, tuple[bytes, bytes]], sig: int, co
     return written
 
 
-@pytest.mark.parametrize("trial", range(TRIALS))
-def test_signal_at_a_random_moment(trial: int, tmp_path: Path) -> None:
-    rng = random.Random(f"iacfix-interrupt-{trial}")
+# With worker processes (main's --jobs), a SIGTERM while the pool runs has hung the parent in the
+# pool's teardown (1 of 12 trials, after 120 s): not fixed on this branch, kept visible here.
+PARALLEL_HANG = pytest.mark.xfail(strict=False, reason="SIGTERM during a --jobs 2 run can hang the pool teardown")
+
+
+@pytest.mark.parametrize(("trial", "jobs"), [(trial, 1) for trial in range(TRIALS)] + [
+    pytest.param(trial, 2, marks=PARALLEL_HANG) for trial in range(3)])
+def test_signal_at_a_random_moment(trial: int, jobs: int, tmp_path: Path) -> None:
+    rng = random.Random(f"iacfix-interrupt-{trial}-{jobs}")
     sig = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)[trial % 3]
     slow = trial % 2 == 0
     expected = _tree(tmp_path)
-    process = _start(tmp_path, slow)
+    process = _start(tmp_path, slow, jobs)
     if slow:
         # Wait until writing has begun, then strike somewhere inside the write phase (~1.2 s).
         deadline = time.monotonic() + 60
@@ -95,7 +106,12 @@ def test_signal_at_a_random_moment(trial: int, tmp_path: Path) -> None:
     else:
         time.sleep(rng.uniform(0.2, 1.5))
     process.send_signal(sig)
-    _, stderr = process.communicate(timeout=120)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
     err = stderr.decode(errors="replace")
     written = _check(tmp_path, expected, sig, process.returncode, err)
     if slow and process.returncode != 0:
