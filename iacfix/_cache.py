@@ -106,8 +106,13 @@ class Cache:
         return value
 
     def put(self, key: str, value: Any) -> None:
-        if self._db is not None:
-            self._pending.append((key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), time.time()))
+        if self._db is None:
+            return
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, AttributeError, TypeError):  # a value that cannot be kept is not kept
+            return
+        self._pending.append((key, data, time.time()))
 
     def close(self) -> None:
         if self._db is None:

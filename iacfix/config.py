@@ -201,6 +201,9 @@ def _options(value: Any, rules: Sequence[RuleInfo], fail: Callable[[str, str], C
             if not _same_kind(option, known[key]):
                 raise fail(f"options.{name}.{key}",
                            f"must be of type {type(known[key]).__name__} (default: {known[key]!r})")
+            problem = getattr(rule, "check_option", lambda *_: None)(key, option)
+            if problem is not None:
+                raise fail(f"options.{name}.{key}", problem)
         options.setdefault(rule.CODE, {}).update(settings)
     return options
 

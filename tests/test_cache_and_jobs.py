@@ -93,3 +93,34 @@ def test_workers_give_the_same_results_in_the_same_order(tmp_path: Path, jobs: i
     assert [r.path for r in parallel] == [r.path for r in serial]
     assert [(r.new, r.findings, r.error) for r in parallel] == [(r.new, r.findings, r.error) for r in serial]
     assert sum(r.changed for r in parallel) == 40
+
+
+def test_a_process_with_threads_fixes_its_files_itself(tmp_path: Path) -> None:
+    # Forking while another thread holds a lock can hang a worker for ever (seen with a test harness
+    # that left a thread running): with threads alive the pool is not used.
+    import threading
+
+    from iacfix.codemods._engine import _in_workers
+    from iacfix.codemods._context import Project
+
+    documents = [(f"m{index}.py", BAD.encode()) for index in range(40)]
+    assert threading.active_count() == 1, "an earlier test left a thread running"
+    pool = _in_workers(documents, Settings(), Project(), 2, None)
+    assert pool is not None
+    assert len(list(pool)) == 40
+    release = threading.Event()
+    waiter = threading.Thread(target=release.wait)
+    waiter.start()
+    try:
+        assert _in_workers(documents, Settings(), Project(), 2, None) is None
+    finally:
+        release.set()
+        waiter.join()
+
+
+def test_a_value_that_cannot_be_pickled_is_not_kept(tmp_path: Path) -> None:
+    cache = Cache(Settings(), tmp_path)
+    key = cache.key("collect", "a.py", b"data")
+    cache.put(key, [("IAC302", lambda: None)])
+    cache.close()
+    assert Cache(Settings(), tmp_path).get(key) is None

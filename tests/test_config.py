@@ -175,13 +175,13 @@ def test_explicit_config_file(tmp_path: Path) -> None:
     ("body", "expected"),
     [
         ('selct = ["IAC3"]', r"\[tool.iacfix\] `selct`: unknown key \(did you mean `select`\?\); valid keys: select, "),
-        ('select = ["IAC777"]', r"`select`: unknown rule 'IAC777'; known rules: IAC300 \(unused-suppression\), IAC301"),
+        ('select = ["IAC777"]', r"`select`: unknown rule 'IAC777'; known rules: .*IAC300 \(unused-suppression\), IAC301"),
         ('select = "IAC3"', r"`select`: must be a list of strings"),
         ('line-length = "100"', r"`line-length`: must be an integer from 40 to 1000"),
         ('unsafe-fixes = 1', r"`unsafe-fixes`: must be true or false"),
         ('[tool.iacfix.per-file-ignores]\n"tests/*" = ["IAC9"]',
          r'`per-file-ignores."tests/\*"`: unknown rule \'IAC9\''),
-        ('[tool.iacfix.options.IAC999]\ndays = 1', r"`options.IAC999`: unknown rule 'IAC999'; known rules: IAC300"),
+        ('[tool.iacfix.options.IAC999]\ndays = 1', r"`options.IAC999`: unknown rule 'IAC999'; known rules: .*IAC300"),
         ('[tool.iacfix.options.IAC301]\ndays = 1', r"`options.IAC301.days`: unknown option of IAC301 logging-fstring; "
                                                    r"its options: none"),
         ("[tool.iacfix\nselect = 1", r"invalid TOML"),

@@ -16,6 +16,8 @@ from iacfix.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "missing_app_entry_point"
 STACK = (FIXTURES / "cdk_stack_only.before" / "lib" / "tap_stack.py").read_text()
+# The sample stack has a bucket that other rules (IAC202, IAC203) find things in: these tests are about IAC401/402.
+PROJECT_RULES = Settings(select=("IAC401", "IAC402"))
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def test_a_folder_of_projects_checks_each(tmp_path: Path) -> None:
 
 
 def test_files_named_one_by_one_get_no_new_files(project: Path) -> None:
-    results = fix_paths([str(project / "lib" / "tap_stack.py")])
+    results = fix_paths([str(project / "lib" / "tap_stack.py")], PROJECT_RULES)
     assert _new_files(results) == [] and not [f for r in results for f in r.findings]
 
 
@@ -56,7 +58,7 @@ def test_a_sibling_folder_is_not_in_the_run(project: Path) -> None:
 
 
 def test_findings_point_at_the_stack_and_are_marked_fixed(project: Path) -> None:
-    results = fix_paths([str(project)])
+    results = fix_paths([str(project)], PROJECT_RULES)
     found = [(Path(r.path).name, Path(f.path).name, f.code, f.line, f.fixed) for r in results for f in r.findings]
     assert found == [("cdk.json", "tap_stack.py", "IAC401", 7, True), ("tap.py", "tap_stack.py", "IAC401", 7, True)]
 
@@ -65,7 +67,7 @@ def test_ignore_comment_on_the_class_line_silences_it(project: Path) -> None:
     path = project / "lib" / "tap_stack.py"
     ignored = "class TapStack(Stack):  # iacfix: ignore[IAC401]"
     path.write_text(path.read_text().replace("class TapStack(Stack):", ignored))
-    results = fix_paths([str(project)])
+    results = fix_paths([str(project)], PROJECT_RULES)
     assert _new_files(results) == [] and not [f for r in results for f in r.findings]
 
 
@@ -95,7 +97,7 @@ def test_an_answer_is_checked_as_the_project_it_names() -> None:
 
 def test_a_markdown_answer_fixed_in_place_gets_no_new_blocks() -> None:
     answer = f"## File: lib/tap_stack.py\n\n```python\n{STACK}```\n".encode()
-    [result] = fix_documents([("MODEL_RESPONSE.md", answer)])
+    [result] = fix_documents([("MODEL_RESPONSE.md", answer)], PROJECT_RULES)
     assert result.new == answer and not result.findings
 
 

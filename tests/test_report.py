@@ -53,9 +53,9 @@ def test_report_on_the_sample_answer_is_the_expected_analysis(sample: Path) -> N
 def test_report_structure_follows_the_analyses() -> None:
     text = EXPECTED.read_text()
     assert text.startswith("# Model Response Failures Analysis\n")
-    assert "\nTotal failures: 1 Critical, 3 High, 0 Medium, 0 Low\n" in text
+    assert "\nTotal failures: 1 Critical, 4 High, 0 Medium, 0 Low\n" in text
     assert text.index("## Critical Failures") < text.index("## High Failures") < text.index("## Needs Manual Work")
-    assert "### 1. Stack with no app entry point" in text and "### 4. Lambda asset path" in text
+    assert "### 1. Stack with no app entry point" in text and "### 5. Lambda asset path" in text
     for label in ("**Impact Level**: Critical", "**MODEL_RESPONSE Issue**:", "**IDEAL_RESPONSE Fix**:",
                   "**Root Cause**: Without an entry point", "https://docs.aws.amazon.com/cdk/v2/guide/apps.html"):
         assert label in text
@@ -102,12 +102,12 @@ def test_sarif_is_valid_2_1_0_with_rule_metadata(sample: Path) -> None:
     assert [rule["id"] for rule in rules] == [rule.CODE for rule in ALL_RULES]
     assert all(rule["helpUri"].startswith("https://") and rule["shortDescription"]["text"] for rule in rules)
     levels = {(r["ruleId"], r["level"]) for r in run["results"]}
-    assert levels == {("IAC301", "error"), ("IAC303", "error"), ("IAC402", "error")}
+    assert levels == {("IAC301", "error"), ("IAC302", "error"), ("IAC303", "error"), ("IAC402", "error")}
     first = run["results"][0]
     assert rules[first["ruleIndex"]]["id"] == first["ruleId"]
     assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "MODEL_RESPONSE.md", "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": 39, "startColumn": 9},
+        "region": {"startLine": 37, "startColumn": 42},
     }
 
 
@@ -128,9 +128,9 @@ def test_sarif_levels_follow_impact(tmp_path: Path) -> None:
 def test_github_annotations(sample: Path) -> None:
     result = CliRunner().invoke(main, ["--dry-run", "--output-format", "github", "MODEL_RESPONSE.md"])
     lines = result.stdout.splitlines()
-    assert lines[0] == ("::error file=MODEL_RESPONSE.md,line=39,col=9,title=IAC301::[High] logging call formats "
-                        "its message with an f-string (fixed)")
-    assert len(lines) == 6 and all(line.startswith("::error ") for line in lines)
+    assert lines[0] == ("::error file=MODEL_RESPONSE.md,line=37,col=42,title=IAC302::[High] parameter `id` shadows "
+                        "the built-in `id`; rename it `construct_id` (fixed)")
+    assert len(lines) == 7 and all(line.startswith("::error ") for line in lines)
     assert "---" not in result.stdout, "no diff in this format"
 
 

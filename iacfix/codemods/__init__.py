@@ -3,24 +3,58 @@
 from __future__ import annotations
 
 from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods.api_key_without_usage_plan import ApiKeyWithoutUsagePlan
+from iacfix.codemods.arn_wildcard_account import ArnWildcardAccount
+from iacfix.codemods.bucket_name_without_account import BucketNameWithoutAccount
+from iacfix.codemods.bucket_without_public_access_block import BucketWithoutPublicAccessBlock
+from iacfix.codemods.builtin_param_name import BuiltinParamName
 from iacfix.codemods.end_of_file_newlines import EndOfFileNewlines
+from iacfix.codemods.global_table_without_stream import GlobalTableWithoutStream
+from iacfix.codemods.iam_wildcard_permission import IamWildcardPermission
+from iacfix.codemods.kms_key_without_rotation import KmsKeyWithoutRotation
+from iacfix.codemods.lambda_log_group_collision import LambdaLogGroupCollision
 from iacfix.codemods.line_too_long import LineTooLong
+from iacfix.codemods.log_group_without_retention import LogGroupWithoutRetention
 from iacfix.codemods.logging_fstring import LoggingFstring
+from iacfix.codemods.metric_missing_dimension import MetricMissingDimension
 from iacfix.codemods.missing_app_entry_point import MissingAppEntryPoint
 from iacfix.codemods.missing_lambda_asset import MissingLambdaAsset
 from iacfix.codemods.missing_stdlib_import import MissingStdlibImport
+from iacfix.codemods.name_without_environment_suffix import NameWithoutEnvironmentSuffix
+from iacfix.codemods.outdated_lambda_runtime import OutdatedLambdaRuntime
+from iacfix.codemods.provider_without_alias import ProviderWithoutAlias
+from iacfix.codemods.removal_policy_retain import RemovalPolicyRetain
 from iacfix.codemods.too_many_lines import TooManyLines
+from iacfix.codemods.unknown_provider_class import UnknownProviderClass
 from iacfix.codemods.unused_suppression import UnusedSuppression
+from iacfix.codemods.wrong_module_name import WrongModuleName
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    UnknownProviderClass,
+    WrongModuleName,
+    MetricMissingDimension,
+    ArnWildcardAccount,
+    BucketWithoutPublicAccessBlock,
+    BucketNameWithoutAccount,
+    IamWildcardPermission,
+    ApiKeyWithoutUsagePlan,
     UnusedSuppression,
     LoggingFstring,
+    BuiltinParamName,
     LineTooLong,
     EndOfFileNewlines,
     TooManyLines,
     MissingStdlibImport,
     MissingAppEntryPoint,
     MissingLambdaAsset,
+    GlobalTableWithoutStream,
+    RemovalPolicyRetain,
+    KmsKeyWithoutRotation,
+    LogGroupWithoutRetention,
+    OutdatedLambdaRuntime,
+    NameWithoutEnvironmentSuffix,
+    LambdaLogGroupCollision,
+    ProviderWithoutAlias,
 )
 
 

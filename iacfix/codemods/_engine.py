@@ -170,8 +170,9 @@ def collect_project(
         wanting = [rule for rule in rules if rule.wants(text, context)]
         if not wanting:
             continue
-        key = cache.key("collect", unit.name, unit.data) if cache else ""
-        facts = cache.get(key) if cache else None
+        cacheable = cache is not None and all(rule.FACTS_CACHEABLE for rule in wanting)
+        key = cache.key("collect", unit.name, unit.data) if cacheable else ""
+        facts = cache.get(key) if cacheable else None
         if facts is None:
             if preflight(text).problem:
                 continue  # the fix phase reports why
@@ -181,7 +182,7 @@ def collect_project(
             except (cst.ParserSyntaxError, RecursionError):
                 parsed.pop((unit.path, unit.index), None)
                 continue
-            if cache:
+            if cacheable:
                 cache.put(key, facts)
         for code, fact in facts:
             if fact is not None:
@@ -724,7 +725,12 @@ def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project:
     if jobs < 2:
         return None
     import multiprocessing
+    import threading
 
+    if threading.active_count() > 1:
+        # Forking a process with other threads (a language server, a test harness) can leave a worker
+        # stuck on a lock some thread held at the fork: such a process fixes its files itself.
+        return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunks = [documents[i:i + _CHUNK] for i in range(0, len(documents), _CHUNK)]

@@ -57,6 +57,8 @@ class Rule(cst.CSTTransformer):
     # Rules that look across files set COLLECTS and implement `collect`: the engine calls it on
     # every file it wants before any file is rewritten, and gives the facts to every file's context.
     COLLECTS: ClassVar[bool] = False
+    # Facts that hold live objects (a parsed tree, a closure) are not kept in the result cache.
+    FACTS_CACHEABLE: ClassVar[bool] = True
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()
@@ -76,6 +78,11 @@ class Rule(cst.CSTTransformer):
     def options(cls) -> Mapping[str, Any]:
         """Rule options settable in configuration, with their defaults."""
         return {}
+
+    @classmethod
+    def check_option(cls, key: str, value: Any) -> str | None:
+        """What is wrong with `value` for option `key` (None: nothing); configuration reading asks."""
+        return None
 
     def option(self, key: str) -> Any:
         return self.context.settings.rule_option(self.CODE, key, self.options()[key])

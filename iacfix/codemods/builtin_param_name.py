@@ -1,0 +1,401 @@
+"""IAC302 builtin-param-name: a parameter or local variable that shadows a built-in (`id`, `type`)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import libcst as cst
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from iacfix.codemods import _callables as callables
+from iacfix.codemods._builtin_run import Call, Def, FileFacts, Param, Run
+from iacfix.codemods._context import FileContext
+from iacfix.codemods._rule import FixSafety, Rule, Severity
+from iacfix.codemods._scope_rename import BUILTIN_NAMES, plan_renames
+
+_NAMES = "|".join(sorted(BUILTIN_NAMES, key=len, reverse=True))
+_GAP = r"(?:\s|\\\n|#[^\n]*\n)*"  # whitespace, line continuations, comments
+# Where a built-in name can be bound: a parameter (after `(`, `,`, `*`), an assignment or loop target,
+# an `as` name. Keyword arguments match too (`, type=`); that is wanted, call sites may need updates.
+_BINDINGS = re.compile(
+    rf"(?:^|[(,*;]|\bfor\b|\bas\b){_GAP}(?:{_NAMES}){_GAP}(?:[:,)=]|[-+*/%&|^@<>]{{1,2}}=|in\b)", re.MULTILINE)
+# A built-in name passed by keyword (`id=`) or as a key of an unpacked literal (`**{"id": ...}`).
+_KEYWORD_ARGUMENTS = re.compile(rf"(?<![\w.])({_NAMES})\s*=(?!=)|[\"']({_NAMES})[\"']\s*:")
+# Decorators that keep the function's calling convention (anything else may pass arguments by name).
+_PLAIN_DECORATORS = frozenset({
+    "staticmethod", "classmethod", "property", "cached_property", "abstractmethod", "override", "final",
+    "setter", "getter", "deleter", "wraps", "lru_cache", "cache", "contextmanager", "asynccontextmanager",
+})
+# Bases that make a class a construct, whose `__init__(self, scope, id)` CDK code calls positionally.
+_CONSTRUCT_BASES = frozenset({"Construct", "Stack", "NestedStack", "Stage", "Resource", "TerraformStack", "App"})
+
+
+class BuiltinParamName(Rule):
+    """Parameters and local variables named after a built-in, such as `id` or `type`.
+
+    ## What it does
+    Finds function parameters, and local variables bound by plain statements (`type = ...`,
+    `for id in ...`, `with ... as format`, `except ... as filter`), whose name shadows a built-in
+    (what pylint's W0622 checks), and renames each with every read of it, using scope analysis.
+    The new name follows a small table:
+
+    | name | becomes |
+    | --- | --- |
+    | `id` of `__init__(self, scope, id)` or of a construct's `__init__` | `construct_id` |
+    | `id` passed as a construct id: `Bucket(self, id)`, `Role(self, f"{id}Role")` | `construct_id` |
+    | any other built-in name, `id` elsewhere included | `type_`, `min_`, `id_` (PEP 8) |
+    | a new name already used in the function or at module level | `construct_id_`, `type_2`, ... |
+
+    Reads in nested functions, lambdas, comprehensions and class bodies that see the name are
+    renamed with it, and so are `nonlocal` declarations of it; their own bindings of the same name,
+    `global` declarations, decorators and default values (evaluated outside the function) are
+    not. Keyword call sites (`TapStack(app, id="x")`, `self._make(min=1)`,
+    `super().__init__(scope, id=id)` towards a renamed base class of the run) are updated with the
+    definition, in the same file and, when a folder is fixed, in the other files of the run,
+    following imports (relative ones too) and classes that inherit the renamed `__init__`.
+    Attribute names (`bucket.id`), keywords of other callables (`CfnOutput(self, id=construct_id)`),
+    strings, lambdas' own parameters, and module- or class-level names are left alone.
+
+    ## Why it matters
+    The QA gate's pylint fails on W0622 (redefined-builtin), and inside the function the built-in
+    is out of reach. The failure analyses rate it High and rename `id` to `construct_id`.
+
+    ## Example
+    ```python
+    from aws_cdk import Stack, aws_iam as iam
+    from constructs import Construct
+
+
+    class TapStack(Stack):
+        def __init__(self, scope: Construct, id: str, **kwargs) -> None:
+            super().__init__(scope, id, **kwargs)
+            self.role = self._create_lambda_role(id="Worker", type="service")
+
+        def _create_lambda_role(self, id: str, type: str) -> iam.Role:
+            return iam.Role(self, f"{id}Role", description=type,
+                            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    ```
+
+    ## After the fix
+    ```python
+    from aws_cdk import Stack, aws_iam as iam
+    from constructs import Construct
+
+
+    class TapStack(Stack):
+        def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
+            super().__init__(scope, construct_id, **kwargs)
+            self.role = self._create_lambda_role(construct_id="Worker", type_="service")
+
+        def _create_lambda_role(self, construct_id: str, type_: str) -> iam.Role:
+            return iam.Role(self, f"{construct_id}Role", description=type_,
+                            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    ```
+
+    ## Fix safety
+    Renaming a local variable, a positional-only, `*args` or `**kwargs` parameter is safe: no
+    caller can name it. Renaming any other parameter changes the keyword its callers must use, so
+    it is safe only when the callers are known to pass it positionally or are all updated:
+    - the function is private (`_create_lambda_role`), a method of a private class, defined inside
+      another function, a property setter, or a dunder the interpreter calls positionally
+      (`__exit__(self, type, value, traceback)`);
+    - or the parameter is the `id` of a construct's `__init__` (a class whose base is named
+      `Construct`, `Stack`, `NestedStack`, `Stage`, `TerraformStack`, or ends in `Stack` or
+      `Construct`, or any `__init__(self, scope, id)`), which CDK code passes positionally
+      (`TapStack(app, "TapStack")`);
+    - or the parameter is the `id` of a construct's method that passes it on as a construct id
+      (`def create_output(self, id, value): CfnOutput(self, id, value=value)`): such helpers are
+      called the way constructors are, `self.create_output("BucketName", ...)`.
+    Keyword call sites in the run are updated with it. Any other parameter of a public function,
+    method or class (`__call__` included) is an unsafe fix: callers outside the files being fixed
+    may pass it by keyword. A safe fix becomes unsafe when its file also uses the callable as a
+    value (`{"help": _HelpAction}`, `callback=self._make`, `return inner`: whoever receives it may
+    call it by keyword, `**kwargs` included), or when a keyword call in the run may reach it but
+    cannot be updated consistently (same-named definitions that disagree, `**{"id": ...}`,
+    `handlers[k](id=...)`); it becomes report-only when such a call site carries a suppression
+    comment. A decorated function is unsafe unless the decorator keeps the calling
+    convention (`staticmethod`, `property`, `functools.wraps`, `lru_cache`, ...); pytest tests,
+    fixtures and parametrized functions are report-only (pytest matches them by name).
+    A function that calls `locals()`, `vars()`, `eval()` or `exec()`, or whose name is also bound
+    by an import or a nested `def`, is reported and left alone.
+    After the rename the built-in is reachable again, but every read of the old name is renamed
+    with it, so no read changes meaning: a body that calls `type(x)` meaning the built-in called the
+    parameter and still does (`type_(x)`); the finding points that out.
+
+    ## Known limits
+    Call sites are matched by name (with the file's imports): a call through an alias
+    (`make = TapStack; make(id="x")`), `functools.partial` or forwarded `**kwargs` is not seen,
+    and neither are callers in files outside the run (hence the unsafe public case); a private
+    callable used as a value is looked for in its own file only. `super()`
+    is followed to the first base only. Walrus targets, `match` captures, and imports or nested
+    `def`s that shadow a built-in are not renamed; a name read from a string annotation, or a
+    function using `locals()`/`eval()`, is reported only. Frame inspection (`sys._getframe`) is
+    not detected.
+
+    ## References
+    https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/redefined-builtin.html
+    """
+
+    CODE = "IAC302"
+    NAME = "builtin-param-name"
+    SUMMARY = "parameter or local variable shadows a built-in (`id`, `type`)"
+    SEVERITY = Severity.HIGH
+    FIX_SAFETY = FixSafety.SAFE
+    PYLINT = ("redefined-builtin", "W0622")
+    REFERENCE = "https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/redefined-builtin.html"
+    COLLECTS = True
+    FACTS_CACHEABLE = False  # they carry the parsed module and a lazy call scan
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        # Set for the file in `visit_Module`.
+        self.own: FileFacts | None = None
+        self.plans: dict[cst.FunctionDef, list[Any]] = {}
+        self.resolver: callables.Resolver | None = None
+        self.run: Run | None = None
+        self.renames: dict[cst.Name, str] = {}
+        self.classes: list[cst.ClassDef] = []
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        shared = context.project.facts.get(cls.CODE)
+        own = next((f for f in shared if (f.path, f.name) == (context.path, context.virtual_name)), None) \
+            if shared else None
+        if own is not None and own.text_hash == hash(text):
+            # The fix phase of a folder run: the collected facts say exactly whether there is work.
+            run = _run(shared, own, context.settings.unsafe_fixes)  # type: ignore[arg-type]
+            return own.has_plans or bool(own.keywords & run.renamed)
+        return _BINDINGS.search(text) is not None or _KEYWORD_ARGUMENTS.search(text) is not None
+
+    @classmethod
+    def collect(cls, module: cst.Module, context: FileContext) -> Any:
+        return _facts(cls, module, context, _positions(module, context))
+
+    def visit_Module(self, node: cst.Module) -> None:
+        shared = self.context.project.facts.get(self.CODE, [])
+        own = next((f for f in shared if f.module is node), None)
+        if own is None:
+            own = _facts(type(self), node, self.context, self.context.positions)
+        self.own = own
+        self.plans, self.resolver = own.plans, own.resolver
+        self.run = _run(shared, own, self.context.settings.unsafe_fixes)
+        own.release()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        self.classes.pop()
+        return updated_node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        assert self.run is not None
+        for definition, param, report_node, rename in self.plans.get(node, ()):
+            what = "local variable" if param.local else "parameter"
+            problem = f"{what} `{param.old}` shadows the built-in `{param.old}`"
+            if rename.new is None:
+                self.report(report_node, f"{problem} (not auto-fixable: {rename.problem})", fixable=False)
+                continue
+            safety, reason = self.run.safety(definition, param)
+            message = f"{problem}; rename it `{rename.new}`" + (f" ({reason})" if reason else "")
+            if rename.called:
+                message += f"; note the body calls the {what}, not the built-in: `{param.old}(...)`"
+            fixable = safety is not FixSafety.NONE
+            if self.report(report_node, message, fixable=fixable, fix_safety=safety):
+                self.renames.update((name, rename.new) for name in rename.nodes)
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        new = self.renames.get(original_node)
+        return updated_node if new is None else updated_node.with_changes(value=new)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        keywords, _ = callables.builtin_keywords(original_node)
+        if not keywords:
+            return updated_node
+        assert self.run is not None and self.own is not None and self.resolver is not None
+        callee = callables.callee_of(original_node.func, self.resolver, self.classes[-1] if self.classes else None)
+        renamed: dict[str, str] = {}
+        for keyword in keywords:
+            verdict = self.run.call_verdict(self.own, callee, keyword)
+            if verdict is None:
+                continue
+            new, safety, reason = verdict
+            arg = next(a for a in original_node.args if a.keyword is not None and a.keyword.value == keyword)
+            label = callee.label or callee.key
+            if new is None:
+                self.report(arg, f"keyword `{keyword}=` of `{label}` names a renamed parameter "
+                                 f"(not auto-fixable: {reason})", fixable=False)
+            elif self.report(arg, f"keyword `{keyword}=` of `{label}` names a parameter renamed `{new}`",
+                             fix_safety=safety):
+                renamed[keyword] = new
+        if not renamed:
+            return updated_node
+        args = [a.with_changes(keyword=a.keyword.with_changes(value=renamed[a.keyword.value]))
+                if a.keyword is not None and a.keyword.value in renamed else a for a in updated_node.args]
+        return updated_node.with_changes(args=args)
+
+
+# --- facts about one file -------------------------------------------------------------------
+
+
+def _facts(rule: type[Rule], module: cst.Module, context: FileContext,
+           positions: Mapping[cst.CSTNode, CodeRange] | None) -> FileFacts:
+    sites, classes = callables.functions(module)
+    defined = frozenset(s.node.name.value for s in sites) | frozenset(c.name.value for c in classes)
+    resolver = callables.Resolver(module, defined, context.virtual_name)
+    avoid = callables.module_names(module)
+    by_name = {c.name.value: c for c in classes}
+
+    def silenced(node: cst.CSTNode, statement: cst.CSTNode | None) -> bool:
+        # The same lines `FileContext` looks at: the node's and its statement's first line.
+        if positions is None or not context.suppressions or (where := positions.get(node)) is None:
+            return False
+        lines = set(range(where.start.line, where.end.line + 1))
+        if statement is not None and (start := positions.get(statement)) is not None:
+            lines.add(start.start.line)
+        return any(context.suppressions.silences(rule, range(line, line + 1)) for line in lines)
+
+    # A callable this file also uses as a value (`register(_Action)`) may be called by keyword
+    # from anywhere, `**kwargs` included: renaming its parameters is not safe.
+    keyed = frozenset(site.key for site in sites if any(
+        p.name.value in BUILTIN_NAMES for p in (*site.node.params.params, *site.node.params.kwonly_params)))
+    escaped = callables.escaping(module, keyed) if keyed else set()
+    defs: list[Def] = []
+    plans: dict[cst.FunctionDef, list[tuple[Def, Param, cst.CSTNode, Any]]] = {}
+    for site in sites:
+        definition, plan = _definition(site, context.virtual_name, avoid, by_name, silenced, site.key in escaped)
+        defs.append(definition)
+        if plan:
+            plans[site.node] = plan
+    for cls in classes:
+        if not any(s.cls is cls and s.node.name.value in ("__init__", "__new__") for s in sites):
+            defs.append(Def(cls.name.value, cls.name.value, (), resolver.first_base(cls, cls.name.value)))
+    def scan() -> tuple[Call, ...]:
+        return tuple(Call(site.callee, site.keywords, site.unpacked, silenced(site.node, site.statement))
+                     for site in callables.scan_calls(module, resolver))
+
+    keywords = frozenset(a or b for a, b in _KEYWORD_ARGUMENTS.findall(context.text))
+    facts = FileFacts(context.path, context.virtual_name, context.text, tuple(defs), keywords, scan)
+    facts.module, facts.plans, facts.resolver = module, plans, resolver
+    facts.has_plans, facts.text_hash = bool(plans), hash(context.text)
+    return facts
+
+
+# The last folder run's judgement: every file of a run shares the same facts, so judge them once.
+_LAST_RUN: list[Any] = [None, None, None]
+
+
+def _run(shared: list[FileFacts], own: FileFacts, unsafe_fixes: bool) -> Run:
+    if not any(facts is own for facts in shared):
+        # A single file, or a later pass over a rewritten file: judge with its current facts.
+        return Run([facts for facts in shared if not facts.same_file(own)] + [own], unsafe_fixes)
+    if _LAST_RUN[0] is not shared or _LAST_RUN[1] != (len(shared), unsafe_fixes):
+        _LAST_RUN[:] = [shared, (len(shared), unsafe_fixes), Run(shared, unsafe_fixes)]
+    return _LAST_RUN[2]
+
+
+def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
+                classes: dict[str, cst.ClassDef], silenced: Any, escaped: bool) -> tuple[Def, list[Any]]:
+    func = site.node
+    parameters = func.params
+    kinds: dict[str, tuple[cst.CSTNode, bool]] = {}  # name -> (report node, can be passed by keyword)
+    for node in parameters.posonly_params:
+        kinds[node.name.value] = (node, False)
+    for node in (*parameters.params, *parameters.kwonly_params):
+        kinds[node.name.value] = (node, True)
+    for star in (parameters.star_arg, parameters.star_kwarg):
+        if isinstance(star, cst.Param):
+            kinds[star.name.value] = (star, False)
+    params = {name: value for name, value in kinds.items() if name in BUILTIN_NAMES}
+    local = {name: node for name, node in callables.local_bindings(func).items() if name not in kinds}
+    label = f"{site.cls.name.value}.{func.name.value}" if site.cls is not None else func.name.value
+    if not params and not local:
+        return Def(site.key, label, ()), []
+    ordered = [p.name.value for p in (*parameters.posonly_params, *parameters.params)]
+    construct_class = site.cls is not None and _is_construct_class(site.cls, classes, set())
+    # `(self, scope, id)`: the construct id, whatever the class derives from.
+    takes_scope = ordered[1:3] == ["scope", "id"] or ordered[:2] == ["scope", "id"]
+    construct_init = func.name.value == "__init__" and (takes_scope or construct_class and ordered[2:3] == ["id"])
+    renames = plan_renames(func, [*params, *local], avoid=avoid,
+                           prefer_construct_id=frozenset({"id"}) if construct_init or takes_scope else frozenset())
+    facts: list[Param] = []
+    plan: list[Any] = []
+    for name, rename in renames.items():
+        if name in params:
+            report_node, keyword = params[name]
+            # A construct's helper that passes its `id` on as a construct id (`_make_role(self, id)`,
+            # `create_output(self, id, ...)`) is called like a constructor: positionally.
+            construct_id = name == "id" and (construct_init or construct_class and rename.construct_id)
+            safety, why = _definition_safety(site, path, construct_id, escaped) if keyword \
+                else (FixSafety.SAFE, "")
+        else:
+            report_node, keyword, safety, why = local[name], False, FixSafety.SAFE, ""
+        param = Param(name, rename.new, keyword, safety, why, silenced(report_node, func), name in local)
+        facts.append(param)
+        plan.append((param, report_node, rename))
+    definition = Def(site.key, label, tuple(facts))
+    return definition, [(definition, *entry) for entry in plan]
+
+
+def _is_construct_class(cls: cst.ClassDef, classes: dict[str, cst.ClassDef], seen: set[str]) -> bool:
+    for base in cls.bases:
+        name = (get_full_name_for_node(base.value) or "").rsplit(".", 1)[-1]
+        if name in _CONSTRUCT_BASES or name.endswith(("Stack", "Construct")):
+            return True
+        if name in classes and name not in seen:
+            seen.add(name)
+            if _is_construct_class(classes[name], classes, seen):
+                return True
+    return False
+
+
+def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bool,
+                       escaped: bool) -> tuple[FixSafety, str]:
+    """How safe renaming a keyword-passable parameter is, judging by the definition alone.
+
+    `construct_id`: it is the `id` of a construct's `__init__(self, scope, id)`, or of a construct's
+    method that passes it on as a construct id: passed positionally.
+    `escaped`: the file uses the callable as a value, not only calls it.
+    """
+    func = site.node
+    name = func.name.value
+    decorators = [(get_full_name_for_node(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+                   or "") for d in func.decorators]
+    base = os.path.basename(path)
+    if name.startswith("test") and (base.startswith("test_") or base.endswith("_test.py")) or any(
+            d.startswith("pytest.") or d.endswith("fixture") for d in decorators):
+        return FixSafety.NONE, "pytest matches fixtures and parameters by name"
+    unknown = [d for d in decorators if d.rsplit(".", 1)[-1] not in _PLAIN_DECORATORS]
+    if unknown:
+        return FixSafety.UNSAFE, f"unsafe: the decorator `@{unknown[0]}` may pass arguments by name"
+    private_class = site.cls is not None and site.cls.name.value.startswith("_")
+    # A property setter or deleter is reached by attribute assignment, never by keyword.
+    accessor = any(d.rsplit(".", 1)[-1] in ("setter", "deleter") for d in decorators)
+    if accessor:
+        return FixSafety.SAFE, ""
+    if escaped:
+        return FixSafety.UNSAFE, (f"unsafe: `{site.key}` is also used as a value in this file; "
+                                  "whoever receives it may pass the keyword")
+    if site.nested or private_class:
+        return FixSafety.SAFE, ""
+    if name in ("__init__", "__new__") and site.cls is not None:
+        if construct_id:
+            return FixSafety.SAFE, ""
+        return FixSafety.UNSAFE, f"unsafe: `{site.cls.name.value}` is public; callers elsewhere may use the keyword"
+    # Private, name-mangled, or a dunder the interpreter calls positionally (`__exit__`, `__eq__`).
+    if name.startswith("_") and name not in ("__call__", "__init_subclass__"):
+        return FixSafety.SAFE, ""
+    if construct_id and name not in ("__call__", "__init_subclass__", "__new__"):
+        return FixSafety.SAFE, ""
+    return FixSafety.UNSAFE, f"unsafe: `{name}` is public; callers elsewhere may use the keyword"
+
+
+def _positions(module: cst.Module, context: FileContext) -> Mapping[cst.CSTNode, CodeRange] | None:
+    # Only a file with suppression comments needs positions (the engine computes them then too).
+    if not context.suppressions:
+        return None
+    return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
