@@ -276,11 +276,16 @@ class _Fixer:
                 continue
             findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
             data, text = new_data, new_text
-            # Each rule's fix is idempotent on its own (the fixture tests prove it), and within a pass
-            # later rules already see earlier rules' output; only fixes from two or more rules can
-            # leave work for another pass. Auditing suppressions needs a pass over the final text.
-            if len({item.rule for item in pending if item.fixed}) < 2 and not self._audits_ignores():
-                break
+            # Each rule's fix is idempotent on its own (the fixture tests prove it), but one rule's fix
+            # can give another rule work (a renamed import that no longer fits its line): another pass
+            # runs when two rules fixed, or when a rule other than the one that fixed wants the new
+            # text (the cheap pre-check). Auditing suppressions needs a pass over the final text.
+            fixers = {item.rule for item in pending if item.fixed}
+            if len(fixers) < 2 and not self._audits_ignores():
+                after = self._context(new_text)
+                if not any(rule not in fixers and rule not in self.broken and rule.wants(new_text, after)
+                           for rule in self.rules):
+                    break
             module = None
         # The last pass ran on the final text unless the passes ran out while still changing it.
         if self._audits_ignores() and context.text == text:
