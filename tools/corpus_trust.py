@@ -16,8 +16,8 @@ written). Then:
    - non-idempotent blocks: fixing the output again changes it;
    - silent changes: a block whose bytes changed though no rule recorded an applied fix;
 2. the real command line (`python -m iacfix --unsafe-fixes`) fixes the scratch copy in place, and
-   every file must hold exactly the bytes the in-process run produced; a second command-line run
-   must change nothing.
+   every file must hold exactly the bytes the engine produces in process for the same folder (one
+   project, so cross-file fixes agree); a second command-line run must change nothing.
 
 Blocks that do not parse to begin with are counted (`refused`), not failures: iacfix leaves them as
 they are. Exit status: 0 when all four failure counts are zero, 1 otherwise.
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 import libcst as cst  # noqa: E402
 
 from iacfix.codemods import ALL_RULES  # noqa: E402
-from iacfix.codemods._engine import fix_source  # noqa: E402
+from iacfix.codemods._engine import fix_paths, fix_source  # noqa: E402
 from iacfix.settings import Settings  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
@@ -171,6 +171,10 @@ def check_cli(blocks: list[Block], outputs: dict[str, bytes], scratch: Path) -> 
         path = scratch / f"block_{number:05}.py"
         path.write_bytes(block.data)
         files[path] = block
+    # A folder run is one project (cross-file renames, IAC103's view of `core` across files): the
+    # command line is compared with the engine fixing the same folder, not block by block.
+    in_process = {result.path: result.new for result in fix_paths([str(scratch)], Settings(unsafe_fixes=True))
+                  if not result.new_file and result.error is None}
     command = [sys.executable, "-m", "iacfix", "--unsafe-fixes", "--quiet", str(scratch)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     first = subprocess.run(command, capture_output=True, env=env, check=False)
@@ -181,7 +185,7 @@ def check_cli(blocks: list[Block], outputs: dict[str, bytes], scratch: Path) -> 
     for path, block in files.items():
         data = path.read_bytes()
         snapshot[path] = data
-        if block.name in outputs and data != outputs[block.name]:
+        if block.name in outputs and data != in_process.get(str(path), block.data):
             problems["cli_mismatch"].append(f"{block.name}: the command line wrote other bytes than the engine")
     second = subprocess.run(command, capture_output=True, env=env, check=False)
     if second.returncode not in (0, 1, 2):
