@@ -255,3 +255,14 @@ def test_cli_output_usage_errors(answer: Path, extra: list[str]) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "-o/--output" in result.stderr
     assert not answer.with_name("out.md").exists()
+
+
+def test_an_answer_ending_inside_an_open_block_keeps_its_last_line() -> None:
+    # The fence is never closed and the answer has no final newline: the block ends where the answer
+    # does, and IAC304 must not add a newline there (it would change the answer's last line).
+    from iacfix.codemods._engine import fix_documents
+    from iacfix.settings import Settings
+
+    answer = b'# Answer\n\n```python\nimport logging\nlogging.info(f"x {y}")\napp.synth()'
+    [result] = fix_documents([("MODEL_RESPONSE.md", answer)], Settings())
+    assert result.new == answer.replace(b'f"x {y}")', b'"x %s", y)')

@@ -139,6 +139,11 @@ class FileContext:
         self.pending: list[PendingFinding] = []
 
     @property
+    def in_markdown(self) -> bool:
+        """A block of a Markdown answer: its end is a closing fence (or the answer's end), not a file's."""
+        return self.path.lower().endswith((".md", ".markdown"))
+
+    @property
     def is_fragment(self) -> bool:
         """An unnamed Markdown block: usually part of a file, so whole-file rules keep away."""
         return self.virtual_name.startswith("<block ")

@@ -82,7 +82,9 @@ class EndOfFileNewlines(Rule):
             problem = "1 blank line" if blank == 1 else f"{blank} blank lines"
             if self.report(lines[keep], f"{problem} at the end of the file"):
                 changes[field] = getattr(updated_node, field)[:keep]
-        if not original_node.has_trailing_newline:
+        # A Markdown block lacks its last newline only when its fence is left open at the end of
+        # the answer: adding one would change the answer's last line, which is not ours to change.
+        if not original_node.has_trailing_newline and not self.context.in_markdown:
             last: cst.CSTNode = lines[-1] if lines else original_node.body[-1]
             if self.report(last, "no newline at the end of the file"):
                 changes["has_trailing_newline"] = True
