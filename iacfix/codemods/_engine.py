@@ -231,13 +231,14 @@ class _Fixer:
             if outcome is None:
                 return self._error("too deeply nested to rewrite safely")
             new_module, pending = outcome
-            new_data = new_module.bytes
+            # `Module.bytes` generates the code again: generate once, encode as `bytes` does.
+            new_text = new_module.code
+            new_data = new_text.encode(new_module.encoding)
             if new_data == data:
                 findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
             if original_compiles is None:
                 original_compiles = _compiles(text)
-            new_text = new_module.code
             if not _accepts(new_data, new_text, original_compiles):
                 # Name the rule whose change does not parse, drop it, redo this pass without it.
                 self._find_culprit(module, active, original_compiles)
