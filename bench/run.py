@@ -162,6 +162,7 @@ def main() -> None:
         if _importable("fixit"):
             whole[f"fixit lint (peer, {args.jobs} cores)"] = lambda: run_timed([PY, "-m", "fixit", "lint", str(corpus)])
         out += table(measure(whole, args.rounds), "floor: libcst parse + codegen", "Whole corpus, all rules")
+        out = _flush(out)
 
         candidates = {
             "floor: libcst parse + codegen": lambda: run_timed([PY, str(HELPER), "floor", str(every)]),
@@ -169,6 +170,7 @@ def main() -> None:
         }
         out += table(measure(candidates, args.rounds), "floor: libcst parse + codegen",
                      "Every file a candidate (a logging f-string appended to each)")
+        out = _flush(out)
 
         scaling = {
             "floor x1": lambda: run_timed([PY, str(HELPER), "floor", str(corpus)]),
@@ -178,6 +180,7 @@ def main() -> None:
         }
         scaled = measure(scaling, max(1, args.rounds - 1))
         out += table(scaled, "floor x1", f"Scaling 1x to {args.scale}x")
+        out = _flush(out)
 
         data = stack_of(corpus, STACK_LINES)
         scoped = data + SCOPE_CANDIDATE.encode()
@@ -195,6 +198,12 @@ def main() -> None:
     if args.markdown:
         out.append(f"Load average {os.getloadavg()[0]:.2f} at the end.")
     print("\n".join(out))
+
+
+def _flush(lines: list[str]) -> list[str]:
+    """Print the tables done so far (a full run takes many minutes on a busy machine)."""
+    print("\n".join(lines), flush=True)
+    return []
 
 
 def stack_of(folder: Path, lines: int) -> bytes:
