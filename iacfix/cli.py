@@ -37,6 +37,14 @@ class _Cli(click.Group):
             args = ["fix", *args]
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # Click turns Ctrl-C into "Aborted!" and exit code 1; a shell and CI expect 130.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         fix_command = self.commands["fix"]
         with click.Context(fix_command, info_name=ctx.info_name, parent=None) as sub:

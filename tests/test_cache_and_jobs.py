@@ -124,3 +124,28 @@ def test_a_value_that_cannot_be_pickled_is_not_kept(tmp_path: Path) -> None:
     cache.put(key, [("IAC302", lambda: None)])
     cache.close()
     assert Cache(Settings(), tmp_path).get(key) is None
+
+
+def test_stopping_early_ends_the_workers_under_the_cli_sigterm_handler(tmp_path: Path) -> None:
+    # The CLI turns SIGTERM into SystemExit; workers forked from it used to inherit that, run their
+    # exit hooks when the pool terminated them, and hang there on a queue lock (the parent too).
+    import subprocess
+    import sys
+    import textwrap
+
+    tree = _tree(tmp_path / "src", 80)
+    script = textwrap.dedent(f"""
+        import signal, sys
+        from iacfix.codemods._engine import iter_paths
+        from iacfix.settings import Settings
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        for _ in range(8):
+            results = iter_paths([{str(tree)!r}], Settings(), jobs=2)
+            next(results)
+            results.close()  # stops early: the pool is terminated with work still queued
+            assert len(list(iter_paths([{str(tree)!r}], Settings(), jobs=2))) == 80  # ... or with idle workers
+        print("done")
+    """)
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip() == "done"

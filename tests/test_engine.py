@@ -230,7 +230,9 @@ class _PinCdkV1(TextRule):
 
 def test_requirements_files_are_found_and_fixed_by_text_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                                               ) -> None:
-    monkeypatch.setattr(engine, "select_rules", lambda settings: (*engine.ALL_RULES, _PinCdkV1))
+    # The Python rules, and this text rule alone (not the real IAC106, which would fix the same lines).
+    python_rules = [rule for rule in engine.ALL_RULES if not issubclass(rule, TextRule)]
+    monkeypatch.setattr(engine, "select_rules", lambda settings: (*python_rules, _PinCdkV1))
     (tmp_path / "requirements.txt").write_text("boto3\naws-cdk.core==1.204.0  # iacfix: ignore\naws-cdk.core\n")
     (tmp_path / "requirements-dev.txt").write_text("pytest\n")
     (tmp_path / "notes.txt").write_text("aws-cdk.core\n")
@@ -240,3 +242,18 @@ def test_requirements_files_are_found_and_fixed_by_text_rules(tmp_path: Path, mo
     assert fixed.new == b"boto3\naws-cdk.core==1.204.0  # iacfix: ignore\naws-cdk-lib>=2.0.0\n"
     assert [(f.code, f.line, f.fixed) for f in fixed.findings] == [("IAC997", 3, True)]
     assert not results["requirements-dev.txt"].changed
+
+
+def test_a_fix_that_gives_another_rule_work_is_finished_in_the_same_run() -> None:
+    # IAC101 adds the `A` (125 -> 126 characters); IAC303 must split the line in the same run, or
+    # fixing the output again would change it.
+    line = ("from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import "
+            "S3BucketServerSideEncryptionConfiguration\n")
+    source = line + "print(S3BucketServerSideEncryptionConfiguration)\n"
+    settings = Settings(line_length=125)
+    result = fix_source(source, "stack.py", settings)
+    assert {f.code for f in result.findings if f.fixed} == {"IAC101", "IAC303"}
+    assert result.new.decode().startswith(
+        "from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (\n"
+        "    S3BucketServerSideEncryptionConfigurationA,\n)\n")
+    assert fix_source(result.new, "stack.py", settings).new == result.new

@@ -8,6 +8,7 @@ tests/fixtures/<rule_module>/
     <case>.before/ + <case>.after/       a multi-file case, fixed as one run over the folder (the
                                          whole tree is compared: project rules may add files)
     <case>.ok/                           a folder that must come out unchanged, with no finding
+    <case>.before.txt + .after.txt, <case>.ok.txt   the same for text rules (requirements units)
 
 IACFIX_UPDATE_FIXTURES=1 rewrites the .after files from the actual output (review the diff).
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from iacfix.codemods import ALL_RULES
-from iacfix.codemods._engine import fix_paths, fix_source
+from iacfix.codemods._engine import fix_paths, fix_source, fix_text_source
 from iacfix.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -54,14 +55,22 @@ def test_every_rule_has_fixtures() -> None:
     for module, rule in RULE_BY_MODULE.items():
         folder = FIXTURES / module
         assert list(folder.glob("*.before*")), f"{rule.CODE}: no before/after fixture in {folder}"
-        assert list(folder.glob("*.ok.py")) or list(folder.glob("*.ok/")), f"{rule.CODE}: no .ok fixture in {folder}"
+        assert (list(folder.glob("*.ok.py")) or list(folder.glob("*.ok/"))
+                or list(folder.glob("*.ok.txt"))), f"{rule.CODE}: no .ok fixture in {folder}"
 
 
-@pytest.mark.parametrize(("module", "before"), _cases(".before.py"))
+def _fix(data: bytes, case: Path, module: str, settings: Settings):  # noqa: ANN202 - a FileResult
+    """Fix a fixture: Python source, or for `.txt` cases the text rules' unit (a requirements file)."""
+    if case.suffix == ".txt":
+        return fix_text_source(data, "requirements.txt", RULE_BY_MODULE[module].UNIT_KIND, settings)
+    return fix_source(data, str(case), settings)
+
+
+@pytest.mark.parametrize(("module", "before"), _cases(".before.py") + _cases(".before.txt"))
 def test_fix(module: str, before: Path) -> None:
     rule = RULE_BY_MODULE[module]
-    after = before.with_name(before.name.replace(".before.py", ".after.py"))
-    result = fix_source(before.read_bytes(), str(before), _settings(module, before, only_rule=True))
+    after = before.with_name(before.name.replace(".before.", ".after."))
+    result = _fix(before.read_bytes(), before, module, _settings(module, before, only_rule=True))
     assert result.error is None, result.error
     assert not result.internal_errors
     assert result.findings, "the before case must produce findings"
@@ -70,22 +79,23 @@ def test_fix(module: str, before: Path) -> None:
         after.write_bytes(result.new)
     # Compared as decoded bytes: `read_text` would turn a CRLF fixture's line endings into LF.
     assert result.new.decode() == after.read_bytes().decode(), "fixed output differs from the .after file"
-    ast.parse(result.new)
+    if before.suffix == ".py":
+        ast.parse(result.new)
     # Idempotent: the rule finds nothing more to change on its own output.
-    again = fix_source(result.new, str(after), _settings(module, before, only_rule=True))
+    again = _fix(result.new, after, module, _settings(module, before, only_rule=True))
     assert again.new == result.new
     assert all(not finding.fixed for finding in again.findings)
     # All rules together leave the fixed file alone (no two rules fight).
-    together = fix_source(after.read_bytes(), str(after), _settings(module, before, only_rule=False))
+    together = _fix(after.read_bytes(), after, module, _settings(module, before, only_rule=False))
     assert together.new == after.read_bytes()
 
 
-@pytest.mark.parametrize(("module", "ok"), _cases(".ok.py"))
+@pytest.mark.parametrize(("module", "ok"), _cases(".ok.py") + _cases(".ok.txt"))
 def test_ok_is_untouched(module: str, ok: Path) -> None:
     rule = RULE_BY_MODULE[module]
     data = ok.read_bytes()
     for only_rule in (True, False):
-        result = fix_source(data, str(ok), _settings(module, ok, only_rule=only_rule))
+        result = _fix(data, ok, module, _settings(module, ok, only_rule=only_rule))
         assert result.error is None
         assert result.new == data
         assert not [finding for finding in result.findings if finding.code == rule.CODE]

@@ -49,7 +49,8 @@ def test_explanation_has_the_standard_headings(rule: type) -> None:
 
 def _blocks(text: str, heading: str) -> list[str]:
     section = text.split(heading, 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    # Text rules show their units in ```text fences.
+    return re.findall(r"```(?:python|text)\n(.*?)```", section, re.DOTALL)
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.CODE)
@@ -95,5 +96,6 @@ def _fix_example(rule: type, example: str):  # noqa: ANN202 - a FileResult
 
     settings = Settings(**{"select": (rule.CODE,), **EXAMPLE_SETTINGS.get(rule.CODE, {})})
     if rule.UNIT_KIND == "python":
-        return fix_source(example, "example.py", settings)
+        # A rule that judges files by name (IAC107: setup.py) names the file its example is.
+        return fix_source(example, getattr(rule, "EXAMPLE_PATH", "example.py"), settings)
     return fix_text_source(example, "requirements.txt", rule.UNIT_KIND, settings)

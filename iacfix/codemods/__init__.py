@@ -8,6 +8,9 @@ from iacfix.codemods.arn_wildcard_account import ArnWildcardAccount
 from iacfix.codemods.bucket_name_without_account import BucketNameWithoutAccount
 from iacfix.codemods.bucket_without_public_access_block import BucketWithoutPublicAccessBlock
 from iacfix.codemods.builtin_param_name import BuiltinParamName
+from iacfix.codemods.cdk_v1_dependency import CdkV1Dependency
+from iacfix.codemods.cdk_v1_import import CdkV1Import
+from iacfix.codemods.cdk_v1_setup_requires import CdkV1SetupRequires
 from iacfix.codemods.end_of_file_newlines import EndOfFileNewlines
 from iacfix.codemods.global_table_without_stream import GlobalTableWithoutStream
 from iacfix.codemods.iam_wildcard_permission import IamWildcardPermission
@@ -25,6 +28,7 @@ from iacfix.codemods.outdated_lambda_runtime import OutdatedLambdaRuntime
 from iacfix.codemods.provider_without_alias import ProviderWithoutAlias
 from iacfix.codemods.removal_policy_retain import RemovalPolicyRetain
 from iacfix.codemods.too_many_lines import TooManyLines
+from iacfix.codemods.unknown_construct_param import UnknownConstructParam
 from iacfix.codemods.unknown_provider_class import UnknownProviderClass
 from iacfix.codemods.unused_suppression import UnusedSuppression
 from iacfix.codemods.wrong_module_name import WrongModuleName
@@ -32,7 +36,11 @@ from iacfix.codemods.wrong_module_name import WrongModuleName
 ALL_RULES: tuple[type[Rule], ...] = (
     UnknownProviderClass,
     WrongModuleName,
+    CdkV1Import,
+    UnknownConstructParam,
     MetricMissingDimension,
+    CdkV1Dependency,  # type: ignore[tuple-item]  # a TextRule
+    CdkV1SetupRequires,
     ArnWildcardAccount,
     BucketWithoutPublicAccessBlock,
     BucketNameWithoutAccount,

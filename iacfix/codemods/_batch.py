@@ -83,7 +83,7 @@ class BatchTransformer(cst.CSTTransformer):
 def _call(hook: Callable[..., object], *args: object) -> object:
     try:
         return hook(*args)
-    except RuleCrash:
-        raise
+    except (RuleCrash, RecursionError):
+        raise  # a RecursionError is the file's depth, not the rule's bug: the engine reports it
     except Exception as error:  # the engine boundary: one rule's bug must not sink the file
         raise RuleCrash(type(hook.__self__), error) from error  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from iacfix._pylint_config import PylintOptions, pylint_options
-from iacfix.codemods._rule import FixSafety, PendingFinding
+from iacfix.codemods._rule import FixSafety, PendingFinding, Severity
 from iacfix.settings import DEFAULT_LINE_LENGTH, Settings
 
 if TYPE_CHECKING:
@@ -157,12 +157,14 @@ class FileContext:
         """The project's pylint options for this file (found from its folder upwards, cached)."""
         return pylint_options(self.path)
 
-    def record(self, rule: Rule, node: cst.CSTNode, message: str, safety: FixSafety) -> bool:
+    def record(self, rule: Rule, node: cst.CSTNode, message: str, safety: FixSafety,
+               severity: Severity | None = None) -> bool:
         if self.suppressions and self.positions is not None and self._suppressed(type(rule), node):
             return False
         apply = safety is FixSafety.SAFE or (safety is FixSafety.UNSAFE and self.settings.unsafe_fixes)
         top = self.statement_stack[0] if self.statement_stack else None
-        self.pending.append(PendingFinding(type(rule), node, message, safety, apply, statement=top))
+        self.pending.append(PendingFinding(type(rule), node, message, safety, apply, statement=top,
+                                           severity=severity))
         return apply
 
     def record_at(self, rule: Rule, line: int, column: int, message: str) -> None:

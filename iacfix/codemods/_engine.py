@@ -33,6 +33,7 @@ from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
 from iacfix._results import FileError, FileResult, Finding, FixSafety
+from iacfix.codemods._nesting import TOO_DEEP, Preflight, preflight
 from iacfix.codemods._rule import PendingFinding, Rule, TextRule
 from iacfix.codemods._units import Document, PythonFile, RequirementsFile, Split, Unit, document_for
 from iacfix.codemods.unused_suppression import UnusedSuppression
@@ -60,6 +61,9 @@ class DecodeError(ValueError):
 
 def decode(data: bytes) -> tuple[str, str]:
     """Text and encoding of Python source bytes (PEP 263, BOM); raises `DecodeError`."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Python reads source only in ASCII-compatible encodings; say so rather than "binary".
+        raise DecodeError("cannot decode: UTF-16/UTF-32 source (Python needs UTF-8 or a PEP 263 encoding)", 1, 1)
     if b"\0" in data:
         raise DecodeError("binary file (contains NUL bytes)")
     try:
@@ -100,7 +104,13 @@ def fix_source(
         text, encoding = decode(old)
     except DecodeError as error:
         return FileResult(path, old, old, error=FileError(str(error), error.line, error.column))
-    return _Fixer(path, old, text, encoding, settings, rules, project, virtual_name).run(module)
+    fixer = _Fixer(path, old, text, encoding, settings, rules, project, virtual_name)
+    try:
+        return fixer.run(module)
+    except RecursionError:
+        # The preflight keeps deep files from libcst; this catches what it could not foresee
+        # (a rule's own recursion, code generation, position metadata) in any stage.
+        return fixer.refuse(Preflight(False, TOO_DEEP))
 
 
 def fix_text_source(
@@ -164,11 +174,14 @@ def collect_project(
         key = cache.key("collect", unit.name, unit.data) if cacheable else ""
         facts = cache.get(key) if cacheable else None
         if facts is None:
+            if preflight(text).problem:
+                continue  # the fix phase reports why
             try:
                 module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
+                facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
             except (cst.ParserSyntaxError, RecursionError):
+                parsed.pop((unit.path, unit.index), None)
                 continue
-            facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
             if cacheable:
                 cache.put(key, facts)
         for code, fact in facts:
@@ -220,16 +233,21 @@ class _Fixer:
                 if passes == 1:
                     return self._unparsed_check(text)
                 break
+            if original_compiles is None:
+                checked = preflight(text)
+                if checked.problem:
+                    return self.refuse(checked)
+                original_compiles = checked.compiles
             if module is None:
                 try:
                     module = cst.parse_module(data)
                 except cst.ParserSyntaxError as error:
                     return self._syntax_error(text, error)
                 except RecursionError:
-                    return self._error("too deeply nested for the parser")
+                    return self.refuse(Preflight(False, TOO_DEEP))
             outcome = self._pass(module, active, context)
             if outcome is None:
-                return self._error("too deeply nested to rewrite safely")
+                return self.refuse(Preflight(False, TOO_DEEP))
             new_module, pending = outcome
             # `Module.bytes` generates the code again: generate once, encode as `bytes` does.
             new_text = new_module.code
@@ -237,6 +255,21 @@ class _Fixer:
             if new_data == data:
                 findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
+            new_text = new_module.code
+            round_trip = module.bytes
+            if round_trip != data:
+                # libcst does not give every file back byte for byte (it drops the final CR of old
+                # Mac line endings, a blank line before a last line of spaces): put the original end
+                # back, or refuse if the loss is anywhere else.
+                repaired = _restore_tail(data, round_trip, new_data)
+                if repaired is None:
+                    placed = self._place(module, context, pending, first=passes == 1, earlier=findings)
+                    return self._not_round_trip(findings + placed, data, round_trip)
+                if repaired == data:  # nothing changed but what libcst lost: no fix to claim
+                    unfixed = [item for item in pending if not item.fixed]
+                    findings.extend(self._place(module, context, unfixed, first=passes == 1, earlier=findings))
+                    break
+                new_data, new_text = repaired, decode(repaired)[0]
             if original_compiles is None:
                 original_compiles = _compiles(text)
             if not _accepts(new_data, new_text, original_compiles):
@@ -245,11 +278,16 @@ class _Fixer:
                 continue
             findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
             data, text = new_data, new_text
-            # Each rule's fix is idempotent on its own (the fixture tests prove it), and within a pass
-            # later rules already see earlier rules' output; only fixes from two or more rules can
-            # leave work for another pass. Auditing suppressions needs a pass over the final text.
-            if len({item.rule for item in pending if item.fixed}) < 2 and not self._audits_ignores():
-                break
+            # Each rule's fix is idempotent on its own (the fixture tests prove it), but one rule's fix
+            # can give another rule work (a renamed import that no longer fits its line): another pass
+            # runs when two rules fixed, or when a rule other than the one that fixed wants the new
+            # text (the cheap pre-check). Auditing suppressions needs a pass over the final text.
+            fixers = {item.rule for item in pending if item.fixed}
+            if len(fixers) < 2 and not self._audits_ignores():
+                after = self._context(new_text)
+                if not any(rule not in fixers and rule not in self.broken and rule.wants(new_text, after)
+                           for rule in self.rules):
+                    break
             module = None
         # The last pass ran on the final text unless the passes ran out while still changing it.
         if self._audits_ignores() and context.text == text:
@@ -342,7 +380,7 @@ class _Fixer:
             # the intermediate text, so an unfixed finding seen before would be counted twice).
             if not first and not item.fixed and (rule.CODE, item.message) in seen:
                 continue
-            placed.append(Finding(self.path, line, column + 1, rule.CODE, rule.NAME, rule.SEVERITY,
+            placed.append(Finding(self.path, line, column + 1, rule.CODE, rule.NAME, item.severity or rule.SEVERITY,
                                   item.message, item.fix_safety, item.fixed))
         return placed
 
@@ -367,12 +405,15 @@ class _Fixer:
                     ast.parse(text)
             except SyntaxError:
                 # `ast` follows the running Python's grammar; libcst has the final word.
+                checked = preflight(text)
+                if checked.problem:
+                    return self.refuse(checked)
                 try:
                     cst.parse_module(self.old)
                 except cst.ParserSyntaxError as error:
                     return self._syntax_error(text, error)
                 except RecursionError:
-                    return self._error("too deeply nested for the parser")
+                    return self.refuse(Preflight(False, TOO_DEEP))
             except (RecursionError, MemoryError, ValueError):
                 pass
         return FileResult(self.path, self.old, self.old, encoding=self.encoding)
@@ -392,6 +433,21 @@ class _Fixer:
         message = (error.message or "syntax error").splitlines()[0]
         message = re.sub(r"^parser error: error at \d+:\d+: ", "", message)
         return self._error(message, error.raw_line, error.raw_column + 1)
+
+    def _not_round_trip(self, findings: list[Finding], data: bytes, round_trip: bytes) -> FileResult:
+        if not any(finding.fixed for finding in findings):
+            return FileResult(self.path, self.old, self.old, tuple(sorted(findings)), encoding=self.encoding)
+        same = next((i for i, (a, b) in enumerate(zip(data, round_trip)) if a != b), min(len(data), len(round_trip)))
+        line = len((data[:same] + b"x").splitlines())  # the line where they part
+        return FileResult(self.path, self.old, self.old, error=FileError(
+            "cannot fix safely: libcst would not write this line back byte for byte; left unchanged", line, 1),
+            encoding=self.encoding)
+
+    def refuse(self, checked: Preflight) -> FileResult:
+        assert checked.problem is not None
+        if checked.line is not None:  # CPython's own syntax error ("too many nested parentheses")
+            return self._error(checked.problem, checked.line, checked.column or 1)
+        return FileResult(self.path, self.old, self.old, error=FileError(checked.problem), encoding=self.encoding)
 
     def _error(self, message: str, line: int | None = None, column: int | None = None) -> FileResult:
         return FileResult(self.path, self.old, self.old, error=FileError("cannot parse: " + message, line, column),
@@ -443,6 +499,22 @@ class _Positions:
             self.starts[current] = self._line
             self._line += self.module.code_for_node(current).count("\n")
         return self.starts[statement]
+
+
+_SPACE = b" \t\f\r\n"
+
+
+def _restore_tail(data: bytes, round_trip: bytes, new_data: bytes) -> bytes | None:
+    """`new_data` with the whitespace at the end of `data` that libcst lost on the way, or None
+    when libcst lost more than that. A rule that rewrote the file's end (IAC304) decided it: kept."""
+    body = data.rstrip(_SPACE)
+    if round_trip.rstrip(_SPACE) != body:
+        return None
+    lost_tail = round_trip[len(body):]
+    new_body = new_data.rstrip(_SPACE)
+    if new_data[len(new_body):] != lost_tail:
+        return new_data
+    return new_body + data[len(body):]
 
 
 def _accepts(new_data: bytes, new_text: str, original_compiles: bool) -> bool:
@@ -684,8 +756,12 @@ def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project:
 def _worker_init(settings: Settings, project: Project, settings_for: Callable[[str], Settings] | None) -> None:
     import signal
 
-    # The parent handles Ctrl-C; workers only compute (they never write files).
+    # The parent handles Ctrl-C; workers only compute (they never write files), so the pool's
+    # SIGTERM must kill them outright: the CLI's handler (SIGTERM -> SystemExit), inherited by the
+    # fork, would make a worker run its exit hooks and hang there on a queue lock, and the parent
+    # with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER.update(settings=settings, project=project, settings_for=settings_for)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import stat
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -41,6 +43,8 @@ def discover(
     Symlinked directories are not followed (no loops), and a file reached twice is yielded once.
     `skip(path, explicit)`, when given, replaces `exclude` (the configuration's patterns);
     `explicit` says the path was named by the caller rather than found in a walk.
+    A folder that cannot be listed, or a named path that is not a regular file (a FIFO would block
+    the read forever), is yielded with its error rather than skipped in silence.
     """
     seen: set[str] = set()
     if skip is None:
@@ -60,7 +64,11 @@ def discover(
         if os.path.exists(path) and skip(path, True):
             continue
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path, onerror=None):
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=unlisted.append):
+                for error in unlisted:
+                    yield str(error.filename), f"cannot list directory: {error.strerror or error}"
+                unlisted.clear()
                 dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d))
                                  and not skip(os.path.join(root, d), False))
                 for name in sorted(files):
@@ -68,13 +76,25 @@ def discover(
                         full = os.path.join(root, name)
                         if os.path.isfile(full) and not skip(full, False) and once(full):
                             yield full, None
+            for error in unlisted:  # the top folder itself, or the last one walked
+                yield str(error.filename), f"cannot list directory: {error.strerror or error}"
         elif os.path.exists(path):
-            if once(path):
+            if not os.path.isfile(path):
+                yield path, "not a regular file"
+            elif once(path):
                 yield path, None
         elif os.path.islink(path):
-            yield path, "broken symbolic link"
+            yield path, "symbolic link loop" if _loops(path) else "broken symbolic link"
         else:
             yield path, "no such file or directory"
+
+
+def _loops(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
 
 
 def read(path: str) -> Source:
@@ -95,12 +115,28 @@ class ChangedOnDisk(Exception):
     """The file no longer holds the bytes it was read with: someone else saved it meanwhile."""
 
 
+_DEFERRED = {signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)}
+
+
 def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     """Replace `path` with `data` atomically, keeping its mode; refuse if it changed since read.
 
     The new bytes go to a temporary file in the same folder, which then replaces the original in
     one `os.replace`: a reader (or an interrupted run) sees the old bytes or the new, never a mix.
+    SIGINT/SIGTERM/SIGHUP wait until the file is written (or its temporary file removed), so an
+    interruption never leaves a temporary file behind; SIGKILL can, but never a partial file.
     """
+    can_defer = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if can_defer:
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        _write_atomic(path, data, expected)
+    finally:
+        if can_defer:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a pending signal is raised here
+
+
+def _write_atomic(path: str, data: bytes, expected: bytes) -> None:
     target = Path(path)
     info = target.stat()
     # The mode bits, not just os.access: root may write anything, but a file without any write

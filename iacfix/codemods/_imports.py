@@ -15,20 +15,12 @@ from typing import Iterator, Sequence
 
 import libcst as cst
 
+from iacfix.codemods._import_edits import dotted
+
 CDK = "cdk"
 CDKTF = "cdktf"
 _CDK_TOPS = ("aws_cdk",)
 _CDKTF_TOPS = ("cdktf", "cdktf_cdktf_provider_aws")
-
-
-def dotted(node: cst.BaseExpression | None) -> str | None:
-    """`a.b.c` for a Name/Attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return None if base is None else f"{base}.{node.attr.value}"
-    return None
 
 
 def _module_name(node: cst.BaseExpression | None) -> str:

@@ -28,6 +28,7 @@ class PendingFinding:
     line: int | None = None
     column: int | None = None
     statement: cst.CSTNode | None = None  # the top-level statement holding `node`, for its position
+    severity: Severity | None = None  # this finding's impact when it differs from the rule's
 
 
 class Rule(cst.CSTTransformer):
@@ -94,16 +95,18 @@ class Rule(cst.CSTTransformer):
         *,
         fixable: bool = True,
         fix_safety: FixSafety | None = None,
+        severity: Severity | None = None,
     ) -> bool:
         """Record a finding at `node` (an original node) and say whether to apply its fix.
 
         Returns False when the fix must not be applied: the finding is suppressed by a comment,
         the fix is unsafe and unsafe fixes are off, or the rule says it cannot fix this one.
+        `severity` lowers (or raises) the impact of this one finding, as `fix_safety` does its fix.
         """
         safety = fix_safety or self.FIX_SAFETY
         if not fixable:
             safety = FixSafety.NONE
-        return self.context.record(self, node, message, safety)
+        return self.context.record(self, node, message, safety, severity)
 
     def report_on_lines(self, line: int, column: int, message: str) -> None:
         """Record a report-only finding at a known position (for text-level checks)."""

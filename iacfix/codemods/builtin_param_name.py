@@ -106,7 +106,10 @@ class BuiltinParamName(Rule):
     - or the parameter is the `id` of a construct's `__init__` (a class whose base is named
       `Construct`, `Stack`, `NestedStack`, `Stage`, `TerraformStack`, or ends in `Stack` or
       `Construct`, or any `__init__(self, scope, id)`), which CDK code passes positionally
-      (`TapStack(app, "TapStack")`).
+      (`TapStack(app, "TapStack")`);
+    - or the parameter is the `id` of a construct's method that passes it on as a construct id
+      (`def create_output(self, id, value): CfnOutput(self, id, value=value)`): such helpers are
+      called the way constructors are, `self.create_output("BucketName", ...)`.
     Keyword call sites in the run are updated with it. Any other parameter of a public function,
     method or class (`__call__` included) is an unsafe fix: callers outside the files being fixed
     may pass it by keyword. A safe fix becomes unsafe when its file also uses the callable as a
@@ -324,7 +327,10 @@ def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
     for name, rename in renames.items():
         if name in params:
             report_node, keyword = params[name]
-            safety, why = _definition_safety(site, path, name == "id" and construct_init, escaped) if keyword \
+            # A construct's helper that passes its `id` on as a construct id (`_make_role(self, id)`,
+            # `create_output(self, id, ...)`) is called like a constructor: positionally.
+            construct_id = name == "id" and (construct_init or construct_class and rename.construct_id)
+            safety, why = _definition_safety(site, path, construct_id, escaped) if keyword \
                 else (FixSafety.SAFE, "")
         else:
             report_node, keyword, safety, why = local[name], False, FixSafety.SAFE, ""
@@ -351,7 +357,8 @@ def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bo
                        escaped: bool) -> tuple[FixSafety, str]:
     """How safe renaming a keyword-passable parameter is, judging by the definition alone.
 
-    `construct_id`: it is the `id` of a construct's `__init__(self, scope, id)`, passed positionally.
+    `construct_id`: it is the `id` of a construct's `__init__(self, scope, id)`, or of a construct's
+    method that passes it on as a construct id: passed positionally.
     `escaped`: the file uses the callable as a value, not only calls it.
     """
     func = site.node
@@ -381,6 +388,8 @@ def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bo
         return FixSafety.UNSAFE, f"unsafe: `{site.cls.name.value}` is public; callers elsewhere may use the keyword"
     # Private, name-mangled, or a dunder the interpreter calls positionally (`__exit__`, `__eq__`).
     if name.startswith("_") and name not in ("__call__", "__init_subclass__"):
+        return FixSafety.SAFE, ""
+    if construct_id and name not in ("__call__", "__init_subclass__", "__new__"):
         return FixSafety.SAFE, ""
     return FixSafety.UNSAFE, f"unsafe: `{name}` is public; callers elsewhere may use the keyword"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 import libcst as cst
 
@@ -171,8 +172,26 @@ class UnknownProviderClass(ApiNameRule):
         return owners[0] if len(owners) == 1 else None
 
     def _closest(self, wrong: str, module: str, name: str) -> str:
+        untyped = self._untyped_field(module, name)
+        if untyped:
+            return f"{wrong}; the provider has no class for it: {untyped}"
         names = [n for n in self.index.closest(module, name, 6) if not n.endswith(("OutputReference", "List"))][:3]
         return f"{wrong}; closest: {_listed(names)}" if names else f"{wrong}; nothing close in the module"
+
+    def _untyped_field(self, module: str, name: str) -> str | None:
+        """`Wafv2WebAclRuleStatement`: the struct `Wafv2WebAclRule` exists and takes `statement`, which
+        the provider leaves untyped (too deeply nested for jsii): a plain dict goes there."""
+        words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name)
+        names = self.index.names(module) or ()
+        for cut in range(len(words) - 1, 0, -1):
+            owner = "".join(words[:cut])
+            if owner in names:
+                info = self.index.class_info(module, owner)
+                field = words[cut].lower()
+                if info is not None and info.params_known and field in (*info.params, *info.kwonly):
+                    return f"`{owner}({field}=...)` takes a plain dict"
+                return None
+        return None
 
     def _no_module(self, module: str) -> str:
         parent, _, name = module.rpartition(".")

@@ -77,7 +77,9 @@ def audit(
 ) -> tuple[list[UnusedIgnore], str]:
     """The directives of `text` that silenced nothing while the `judged` rules ran on it, and the
     text with those that can be removed cleanly removed."""
-    everything = set(judged) >= {rule for rule in known if rule is not UnusedSuppression}
+    # Every Python rule ran (text rules such as IAC106 never run on Python units).
+    everything = set(judged) >= {rule for rule in known
+                                 if rule is not UnusedSuppression and rule.UNIT_KIND == "python"}
     found: list[UnusedIgnore] = []
     edits: dict[int, str | None] = {}  # line -> new comment (None: drop the comment)
     for directive in suppressions.directives:
