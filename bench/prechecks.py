@@ -22,8 +22,9 @@ from iacfix.codemods._engine import fix_source  # noqa: E402
 from iacfix.codemods._rule import Rule  # noqa: E402
 from iacfix.settings import Settings  # noqa: E402
 
-# Rules whose `wants` is the decision itself, not a pre-check (IAC305 counts the lines there).
-DECISIVE = frozenset({"IAC305"})
+# Rules whose `wants` is the decision itself, not a pre-check: IAC305 counts the lines there,
+# IAC107 judges only files named setup.py.
+DECISIVE = frozenset({"IAC305", "IAC107"})
 
 Outcome = tuple[tuple[tuple[str, int, int, str], ...], bytes]
 

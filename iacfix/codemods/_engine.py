@@ -255,7 +255,6 @@ class _Fixer:
             if new_data == data:
                 findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
-            new_text = new_module.code
             round_trip = module.bytes
             if round_trip != data:
                 # libcst does not give every file back byte for byte (it drops the final CR of old
