@@ -29,12 +29,20 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HELPER = Path(__file__).resolve().parent / "_baselines.py"
+STACK_LINES = 1500
+# A parameter shadowing a built-in: IAC302 fires and needs scope analysis.
+SCOPE_CANDIDATE = "\n\ndef describe(id):\n    return f\"resource {id}\"\n"
 CANDIDATE_LINE = '\nimport logging\nlogging.getLogger().info(f"bench {__name__}")\n'
 
 
-def run_timed(command: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None
-              ) -> tuple[float, int]:
-    """Wall time (s) and peak RSS (KB) of one child process."""
+Sample = tuple[float, int, float]  # wall s, peak RSS KB, CPU s (user + system, waited-for children included)
+
+
+def run_timed(command: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None) -> Sample:
+    """Wall time, peak RSS and CPU time of one child process.
+
+    CPU time is what a busy machine disturbs least (other processes steal wall time, not CPU
+    time), so the table shows both; on an idle machine they agree for the one-process rows."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -44,7 +52,7 @@ def run_timed(command: list[str], stdin: bytes | None = None, env: dict[str, str
         process.stdin.close()
     _, _, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def build_corpus(work: Path, sources: list[Path], scale: int) -> tuple[Path, int, int]:
@@ -80,28 +88,30 @@ def default_sources(tmp: Path) -> list[Path]:
     return sources
 
 
-def measure(named: dict[str, Callable[[], tuple[float, int]]], rounds: int) -> dict[str, list[tuple[float, int]]]:
-    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in named}
+def measure(named: dict[str, Callable[[], Sample]], rounds: int) -> dict[str, list[Sample]]:
+    samples: dict[str, list[Sample]] = {name: [] for name in named}
     for _ in range(rounds):
         for name, action in named.items():  # interleaved: round by round, every measurement once
             samples[name].append(action())
     return samples
 
 
-def table(samples: dict[str, list[tuple[float, int]]], floor_name: str, title: str) -> list[str]:
-    floor = statistics.median(t for t, _ in samples[floor_name])
-    floor_rss = max(m for _, m in samples[floor_name])
-    rows = [f"### {title}", "", "| measurement | min s | median s | ratio to floor (median) | peak RSS MB | "
-            "RSS ratio |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+def table(samples: dict[str, list[Sample]], floor_name: str, title: str) -> list[str]:
+    floor = min(t for t, _, _ in samples[floor_name])
+    floor_cpu = min(c for _, _, c in samples[floor_name])
+    floor_rss = max(m for _, m, _ in samples[floor_name])
+    rows = [f"### {title}", "", "| measurement | wall min s | wall median s | wall ratio (min) | CPU min s | "
+            "CPU ratio (min) | peak RSS MB | RSS ratio |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, values in samples.items():
-        times = [t for t, _ in values]
-        rss = max(m for _, m in values)
-        rows.append(f"| {name} | {min(times):.3f} | {statistics.median(times):.3f} | "
-                    f"{statistics.median(times) / floor:.2f}x | {rss / 1024:.0f} | {rss / floor_rss:.2f}x |")
+        times = [t for t, _, _ in values]
+        cpu = min(c for _, _, c in values)
+        rss = max(m for _, m, _ in values)
+        rows.append(f"| {name} | {min(times):.3f} | {statistics.median(times):.3f} | {min(times) / floor:.2f}x | "
+                    f"{cpu:.3f} | {cpu / floor_cpu:.2f}x | {rss / 1024:.0f} | {rss / floor_rss:.2f}x |")
     return rows + [""]
 
 
-def iacfix(*args: str, cache: Path | None = None) -> Callable[[], tuple[float, int]]:
+def iacfix(*args: str, cache: Path | None = None) -> Callable[[], Sample]:
     env = dict(os.environ)
     if cache is not None:
         env["IACFIX_CACHE_DIR"] = str(cache)
@@ -130,10 +140,10 @@ def main() -> None:
                        "IACFIX_CACHE_DIR": str(cache)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         if args.markdown:
-            out += [f"Measured {datetime.date.today()} on {platform.node() or 'this machine'}: "
-                    f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-                    f"Python {platform.python_version()}, `python bench/run.py --rounds {args.rounds} "
-                    f"--scale {args.scale}`.", ""]
+            out += [f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC: {_cpu()}, "
+                    f"{os.cpu_count()} cores, Python {platform.python_version()}, libcst {_version('libcst')}, "
+                    f"load average {os.getloadavg()[0]:.2f} at the start; `python bench/run.py --rounds "
+                    f"{args.rounds} --scale {args.scale}`.", ""]
         out.append(f"Corpus: {files} files, {lines} lines (x{args.scale}: {big_files} files, {big_lines} lines).")
         out.append("")
 
@@ -145,12 +155,14 @@ def main() -> None:
             f"iacfix --check -j{args.jobs}": iacfix(f"-j{args.jobs}", "--no-cache", str(corpus)),
             "iacfix --check, cached re-run": iacfix("-j1", str(corpus), cache=cache),
         }
-        if shutil.which("ruff"):
-            whole["ruff check (peer)"] = lambda: run_timed(["ruff", "check", "--no-cache", "--exit-zero", "-q",
+        ruff = shutil.which("ruff", path=f"{Path(PY).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        if ruff:
+            whole["ruff check (peer)"] = lambda: run_timed([ruff, "check", "--no-cache", "--exit-zero", "-q",
                                                             "--select", "G,E501,A002", str(corpus)])
         if _importable("fixit"):
             whole[f"fixit lint (peer, {args.jobs} cores)"] = lambda: run_timed([PY, "-m", "fixit", "lint", str(corpus)])
         out += table(measure(whole, args.rounds), "floor: libcst parse + codegen", "Whole corpus, all rules")
+        out = _flush(out)
 
         candidates = {
             "floor: libcst parse + codegen": lambda: run_timed([PY, str(HELPER), "floor", str(every)]),
@@ -158,6 +170,7 @@ def main() -> None:
         }
         out += table(measure(candidates, args.rounds), "floor: libcst parse + codegen",
                      "Every file a candidate (a logging f-string appended to each)")
+        out = _flush(out)
 
         scaling = {
             "floor x1": lambda: run_timed([PY, str(HELPER), "floor", str(corpus)]),
@@ -167,23 +180,68 @@ def main() -> None:
         }
         scaled = measure(scaling, max(1, args.rounds - 1))
         out += table(scaled, "floor x1", f"Scaling 1x to {args.scale}x")
+        out = _flush(out)
 
-        stack = _largest(corpus)
-        data = stack.read_bytes()
+        data = stack_of(corpus, STACK_LINES)
+        scoped = data + SCOPE_CANDIDATE.encode()
         single = {
             "floor: fresh process, parse + codegen": lambda: run_timed([PY, str(HELPER), "stdin"], stdin=data),
             "iacfix - (cold process)": lambda: run_timed([PY, "-m", "iacfix", "-", "--no-cache"], stdin=data),
+            "iacfix - (cold, a scope rule fires)": lambda: run_timed([PY, "-m", "iacfix", "-", "--no-cache"],
+                                                                     stdin=scoped),
             "start-up: import libcst, click": lambda: run_timed([PY, "-c", "import libcst, click"]),
             "start-up: iacfix --version": lambda: run_timed([PY, "-m", "iacfix", "--version"]),
         }
         stack_lines = data.count(b"\n")
         out += table(measure(single, args.rounds + 2), "floor: fresh process, parse + codegen",
-                     f"One file as an editor runs it ({stack_lines} lines: {stack.name})")
+                     f"One file as an editor runs it (a {stack_lines}-line stack made of corpus files)")
+    if args.markdown:
+        out.append(f"Load average {os.getloadavg()[0]:.2f} at the end.")
     print("\n".join(out))
 
 
-def _largest(folder: Path) -> Path:
-    return max(folder.rglob("*.py"), key=lambda p: p.stat().st_size)
+def _flush(lines: list[str]) -> list[str]:
+    """Print the tables done so far (a full run takes many minutes on a busy machine)."""
+    print("\n".join(lines), flush=True)
+    return []
+
+
+def stack_of(folder: Path, lines: int) -> bytes:
+    """About `lines` lines of stack code: the corpus's stack files that parse, in sorted order,
+    joined until there are enough (no single real answer is that long and parses)."""
+    import ast
+
+    parts: list[bytes] = []
+    count = 0
+    for path in sorted(folder.rglob("*stack*.py")) + sorted(folder.rglob("block_*.py")):
+        data = path.read_bytes()
+        try:
+            ast.parse(data)
+        except (SyntaxError, ValueError):
+            continue
+        if b"Stack" not in data:
+            continue
+        parts.append(data if data.endswith(b"\n") else data + b"\n")
+        count += parts[-1].count(b"\n")
+        if count >= lines:
+            break
+    return b"".join(parts)
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
 
 
 def _importable(module: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Callable, Sequence
 
@@ -25,13 +26,16 @@ class RuleCrash(Exception):
 def _hooks(rules: Sequence[Rule], prefix: str) -> dict[str, list[Callable[..., object]]]:
     table: dict[str, list[Callable[..., object]]] = defaultdict(list)
     for rule in rules:
-        for name in dir(type(rule)):
-            if not name.startswith(prefix):
-                continue
-            method = getattr(type(rule), name)
-            if callable(method) and method is not getattr(_BASE, name, None):
-                table[name[len(prefix):]].append(getattr(rule, name))
+        for name in _hook_names(type(rule), prefix):
+            table[name[len(prefix):]].append(getattr(rule, name))
     return dict(table)
+
+
+@functools.lru_cache(maxsize=None)
+def _hook_names(rule: type[Rule], prefix: str) -> tuple[str, ...]:
+    # `dir()` of a transformer class lists hundreds of names: look once per class, not per file.
+    return tuple(name for name in dir(rule) if name.startswith(prefix)
+                 and callable(getattr(rule, name)) and getattr(rule, name) is not getattr(_BASE, name, None))
 
 
 class BatchTransformer(cst.CSTTransformer):

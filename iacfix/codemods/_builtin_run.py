@@ -9,6 +9,7 @@ calls that use a built-in name). From all of them `Run` decides, the same way in
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections import defaultdict
@@ -78,6 +79,13 @@ class FileFacts:
         self.resolver: Any = None
         self.has_plans = False
         self.text_hash = 0
+        # What the cached fixes of the other files depend on: the text these facts come from.
+        self.digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def __repr__(self) -> str:
+        # Stable across processes: it is part of every cached fix's key (`Project.fingerprint`);
+        # the default repr holds the object's address, so no cached fix was ever found again.
+        return f"FileFacts({self.path!r}, {self.name!r}, sha256={self.digest})"
 
     def calls(self, renamed: frozenset[str], mentions: re.Pattern[str]) -> tuple[Call, ...]:
         if self._calls is None:

@@ -249,11 +249,12 @@ class _Fixer:
             if outcome is None:
                 return self.refuse(Preflight(False, TOO_DEEP))
             new_module, pending = outcome
-            new_data = new_module.bytes
+            # `Module.bytes` generates the code again: generate once, encode as `bytes` does.
+            new_text = new_module.code
+            new_data = new_text.encode(new_module.encoding)
             if new_data == data:
                 findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
-            new_text = new_module.code
             round_trip = module.bytes
             if round_trip != data:
                 # libcst does not give every file back byte for byte (it drops the final CR of old

@@ -8,7 +8,9 @@ import libcst as cst
 
 from iacfix.codemods._args import has_star_args, keyword
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import dotted
+from iacfix.codemods._prescan import calls_of, keywords
 from iacfix.codemods._rule import FixSafety, Severity
 
 _VIEW = "NEW_AND_OLD_IMAGES"
@@ -21,6 +23,7 @@ _CDK_TABLES = {
     "aws_cdk.aws_dynamodb.TableV2": ("replicas", "dynamo_stream"),
 }
 _CFN_GLOBAL_TABLE = "aws_cdk.aws_dynamodb.CfnGlobalTable"
+_REPLICA_KEYWORDS = frozenset({"replica", "replication_regions", "replicas"})
 
 
 class GlobalTableWithoutStream(AwsRule):
@@ -111,6 +114,15 @@ class GlobalTableWithoutStream(AwsRule):
     SEVERITY = Severity.CRITICAL
     FIX_SAFETY = FixSafety.SAFE
     TRIGGERS = re.compile(r"replica")
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # A table call given replicas (`ast` look: "replica" alone also matches comments, names).
+        if cls.TRIGGERS.search(text) is None:
+            return False
+        tables = {target.rpartition(".")[2] for target in (_CDKTF_TABLE, *_CDK_TABLES, _CFN_GLOBAL_TABLE)}
+        calls = calls_of(text, tables)
+        return calls is None or any(keywords(call) & _REPLICA_KEYWORDS for _, call in calls)
     REFERENCE = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_reqs_bestpractices.html"
     NAMES = {
         _CDKTF_TABLE: ("replica", "stream_enabled", "stream_view_type"),

@@ -8,6 +8,7 @@ import libcst as cst
 
 from iacfix.codemods._args import keyword
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import dotted
 from iacfix.codemods._rule import FixSafety, Severity
 
@@ -17,6 +18,7 @@ _STATEMENTS = {
         "actions", "resources", "effect"),
 }
 _WILDCARD_ACTION = re.compile(r"\*|[a-z0-9-]+:\*")
+_WILDCARD_ACTION_TEXT = re.compile(r"""["'][a-z0-9-]+:\*["']""")
 
 
 class IamWildcardPermission(AwsRule):
@@ -78,6 +80,12 @@ class IamWildcardPermission(AwsRule):
     SEVERITY = Severity.HIGH
     FIX_SAFETY = FixSafety.NONE
     TRIGGERS = re.compile(r"""["']\*["']""")
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # A finding needs a wildcard action besides the `"*"` resource: a second `"*"`, or `"s3:*"`.
+        stars = cls.TRIGGERS.findall(text, 0)
+        return len(stars) >= 2 or (len(stars) == 1 and _WILDCARD_ACTION_TEXT.search(text) is not None)
     REFERENCE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
     NAMES = {**_STATEMENTS, "aws_cdk.aws_iam.Effect": ("DENY",)}
 

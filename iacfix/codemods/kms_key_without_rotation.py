@@ -8,7 +8,9 @@ import libcst as cst
 
 from iacfix.codemods._args import has_star_args, keyword
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import dotted
+from iacfix.codemods._prescan import calls_of, keywords
 from iacfix.codemods._rule import FixSafety, Severity
 
 # The key class, and its parameters that say the key is not a rotatable symmetric one.
@@ -91,6 +93,14 @@ class KmsKeyWithoutRotation(AwsRule):
     SEVERITY = Severity.MEDIUM
     FIX_SAFETY = FixSafety.SAFE
     TRIGGERS = re.compile(r"KmsKey|\bkms\b|aws_kms|CfnKey")
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # A key created without `enable_key_rotation` (`ast` look: most files set it).
+        if cls.TRIGGERS.search(text) is None:
+            return False
+        calls = calls_of(text, {target.rpartition(".")[2] for target in _KEYS})
+        return calls is None or any("enable_key_rotation" not in keywords(call) for _, call in calls)
     REFERENCE = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"
     NAMES = {
         "aws_cdk.aws_kms.Key": ("enable_key_rotation", "key_spec", "key_usage"),

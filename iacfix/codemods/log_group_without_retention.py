@@ -9,12 +9,16 @@ import libcst as cst
 
 from iacfix.codemods._args import has_star_args, keyword
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import reference_or_import
+from iacfix.codemods._prescan import calls_of, keywords
 from iacfix.codemods._rule import FixSafety, Severity
 
 _CDK_LOG_GROUP = "aws_cdk.aws_logs.LogGroup"
 _RETENTION_DAYS = "aws_cdk.aws_logs.RetentionDays"
 # Log groups whose retention is a number of days, and what they keep without one.
+_RETENTION_KEYWORD = {"LogGroup": "retention", "CfnLogGroup": "retention_in_days",
+                      "CloudwatchLogGroup": "retention_in_days"}
 _DAYS_PARAM = {
     "aws_cdk.aws_logs.CfnLogGroup": "keeps its logs forever",
     "cdktf_cdktf_provider_aws.cloudwatch_log_group.CloudwatchLogGroup": "keeps its logs forever",
@@ -90,6 +94,14 @@ class LogGroupWithoutRetention(AwsRule):
     SEVERITY = Severity.MEDIUM
     FIX_SAFETY = FixSafety.SAFE
     TRIGGERS = re.compile(r"LogGroup")
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # A log group call without its retention keyword (`ast` look: the common case has one).
+        if cls.TRIGGERS.search(text) is None:
+            return False
+        calls = calls_of(text, _RETENTION_KEYWORD)
+        return calls is None or any(_RETENTION_KEYWORD[name] not in keywords(call) for name, call in calls)
     REFERENCE = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html"
     NAMES = {
         _CDK_LOG_GROUP: ("retention",),

@@ -6,6 +6,7 @@ import re
 
 import libcst as cst
 
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._args import code, keyword, within_line
 from iacfix.codemods._aws_rule import AwsRule
 from iacfix.codemods._imports import dotted
@@ -48,6 +49,12 @@ CDKTF_NAME_PARAMETERS = {
     f"{_P}.sqs_queue.SqsQueue": "name",
     f"{_P}.ssm_parameter.SsmParameter": "name",
 }
+_GAP = r"(?:\s|#[^\n]*)*"
+# `<name parameter> = "..."` or `= f"..."` whose first line holds no `{...env/suffix/stage...}` field.
+_CANDIDATE = re.compile(
+    rf"\b(?:{'|'.join(sorted(CDK_NAME_PARAMETERS | set(CDKTF_NAME_PARAMETERS.values())))})"
+    rf"{_GAP}=(?!=)(?:{_GAP}\()*{_GAP}"
+    r"(?:[rRuU]?[\"']|(?:[fF][rR]?|[rR][fF])(?![\"'][^\"'\n]*\{(?!\{)[^}\"'\n]*(?i:suffix|env|stage))[\"'])")
 _FIXABLE = re.compile(r"[A-Za-z0-9/][A-Za-z0-9_/-]*")
 _ENVIRONMENT_FIELD = re.compile(r"suffix|env|stage", re.IGNORECASE)
 _ACCOUNT_FIELD = re.compile(r"account", re.IGNORECASE)
@@ -125,6 +132,12 @@ class NameWithoutEnvironmentSuffix(AwsRule):
     SEVERITY = Severity.HIGH
     FIX_SAFETY = FixSafety.SAFE
     TRIGGERS = re.compile(SUFFIX)
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # A finding needs the suffix in the file and a name keyword given a string that has no
+        # environment field yet; most generated stacks already add it to every name.
+        return SUFFIX in text and _CANDIDATE.search(text) is not None
     REFERENCE = "https://docs.aws.amazon.com/cdk/v2/guide/resources.html#resources_physical_names"
     NAMES = {qualified: (parameter,) for qualified, parameter in CDKTF_NAME_PARAMETERS.items()}
 

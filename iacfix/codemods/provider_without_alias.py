@@ -9,6 +9,7 @@ import libcst as cst
 
 from iacfix.codemods._args import keyword
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._rule import FixSafety, Severity
 
 _PROVIDER = "cdktf_cdktf_provider_aws.provider.AwsProvider"
@@ -58,6 +59,11 @@ class ProviderWithoutAlias(AwsRule):
     SEVERITY = Severity.CRITICAL
     FIX_SAFETY = FixSafety.NONE
     TRIGGERS = re.compile(r"AwsProvider\(")
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # A finding needs two providers: one per stack is the common, correct case.
+        return len(cls.TRIGGERS.findall(text)) >= 2
     REFERENCE = ("https://developer.hashicorp.com/terraform/language/providers/configuration"
                  "#alias-multiple-provider-configurations")
     NAMES = {_PROVIDER: ("alias", "region")}
