@@ -164,7 +164,8 @@ def test_cdk_v1_app_fails_then_synthesizes_after_iacfix(tmp_path: Path) -> None:
     for resource in resources:
         by_type.setdefault(resource["Type"], []).append(resource.get("Properties", {}))
     (bucket,) = by_type["AWS::S3::Bucket"]
-    assert bucket["BucketName"] == "iacfix-e2e-logs"
+    # IAC104 renamed bucketName; IAC203 (all rules run) made the global name the account's own.
+    assert bucket["BucketName"] == {"Fn::Join": ["", ["iacfix-e2e-logs-", {"Ref": "AWS::AccountId"}]]}
     assert {"Key": "team", "Value": "data"} in bucket["Tags"]
     assert "AWS::S3::BucketPolicy" in by_type  # enforce_ssl=True took effect
     (table,) = by_type["AWS::DynamoDB::Table"]
