@@ -11,10 +11,11 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
-import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable
+
+from iacfix.codemods import _prescan as prescan
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,8 @@ class FileNames:
     @classmethod
     def parse(cls, text: str, is_module: Callable[[str], bool]) -> FileNames | None:
         """None when the running Python cannot parse the text (libcst may; the rules then stay quiet)."""
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        return cls(tree, is_module)
+        tree = prescan.tree(text)  # one `ast` read per text, shared with the other rules' pre-checks
+        return None if tree is None else cls(tree, is_module)
 
     def module_of(self, local: str) -> str | None:
         """The module `local` stands for, when every binding of it imports that same module."""

@@ -219,10 +219,14 @@ class _Fixer:
         data, text = self.old, self.text
         original_compiles: bool | None = None
         passes = 0
+        prepared: tuple[FileContext, list[type[Rule]]] | None = None  # the next pass's, judged already
         while passes < MAX_PASSES:
             passes += 1
-            context = self._context(text)
-            active = [r for r in self.rules if r not in self.broken and r.wants(text, context)]
+            if prepared is not None:
+                (context, active), prepared = prepared, None
+            else:
+                context = self._context(text)
+                active = [r for r in self.rules if r not in self.broken and r.wants(text, context)]
             if not active and passes == 1:
                 result = self._unparsed_check(text)
                 if result.error is not None or not self._audits_ignores():
@@ -284,9 +288,10 @@ class _Fixer:
             fixers = {item.rule for item in pending if item.fixed}
             if len(fixers) < 2 and not self._audits_ignores():
                 after = self._context(new_text)
-                if not any(rule not in fixers and rule not in self.broken and rule.wants(new_text, after)
-                           for rule in self.rules):
+                wanting = [rule for rule in self.rules if rule not in self.broken and rule.wants(new_text, after)]
+                if all(rule in fixers for rule in wanting):
                     break
+                prepared = (after, wanting)
             module = None
         # The last pass ran on the final text unless the passes ran out while still changing it.
         if self._audits_ignores() and context.text == text:

@@ -7,11 +7,11 @@ import importlib
 import importlib.util
 import re
 import sys
-import warnings
 from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 
 if TYPE_CHECKING:
@@ -117,11 +117,8 @@ class MissingStdlibImport(Rule):
 
 def _missing_imports(text: str) -> dict[str, list[str]]:
     """Module name -> the import statements to add for it (`urllib` -> `import urllib.parse`)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = prescan.tree(text)  # one `ast` read per text, shared with the other rules' pre-checks
+    if tree is None:
         return {}
     bound, star = _bound_names(tree)
     if star:
