@@ -178,38 +178,6 @@ def test_select_and_ignore() -> None:
     assert fix_source(LOGGING, "f.py", Settings(select=("logging-fstring",))).changed
 
 
-def test_statement_positions_equal_whole_module_positions() -> None:
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    from iacfix.codemods._context import FileContext
-    from iacfix.codemods._engine import _Positions
-    from iacfix.codemods._rule import PendingFinding
-
-    source = (
-        "#!/usr/bin/env python3\n# header comment\n\n'''Doc.'''\nimport logging\n\n\n"
-        "@decorator(\n    arg=1,\n)\nclass Stack:\n    # comment\n    def f(self, a):\n"
-        "        logging.info('x', a)\n        if a:\n            return [\n                g(a),\n"
-        "            ]\n\n\nx = h(1); y = h(2)\nif True:\n\tz = h(3)\n"
-    )
-    module = cst.parse_module(source)
-    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    positions = _Positions(module, FileContext("f.py", source, Settings()))
-    calls = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            calls.append(node)
-
-    for statement in module.body:
-        calls.clear()
-        statement.visit(Collect())
-        for call in calls:
-            item = PendingFinding(_Crashes, call, "", FixSafety.NONE, False, statement=statement)
-            where = expected[call]
-            assert positions.of(item) == (where.start.line, where.start.column)
-    assert len(expected) > 50
-
-
 class _PinCdkV1(TextRule):
     """Test text rule."""
 

@@ -24,16 +24,17 @@ import re
 import tokenize
 import warnings
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
 from iacfix._results import FileError, FileResult, Finding, FixSafety
 from iacfix.codemods._nesting import TOO_DEEP, Preflight, preflight
+from iacfix.codemods._positions import FastPositionProvider, Positions
 from iacfix.codemods._rule import PendingFinding, Rule, TextRule
 from iacfix.codemods._units import Document, PythonFile, RequirementsFile, Split, Unit, document_for
 from iacfix.codemods.unused_suppression import UnusedSuppression
@@ -259,7 +260,7 @@ class _Fixer:
             if new_data == data:
                 findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
-            round_trip = module.bytes
+            round_trip = self._round_trip(module, context, pending)
             if round_trip != data:
                 # libcst does not give every file back byte for byte (it drops the final CR of old
                 # Mac line endings, a blank line before a last line of spaces): put the original end
@@ -351,17 +352,33 @@ class _Fixer:
     @staticmethod
     def _resolve_metadata(module: cst.Module, rules: list[Rule], context: FileContext) -> None:
         providers = {dep for rule in rules for dep in rule.get_inherited_dependencies()}
-        if context.suppressions:
-            providers.add(PositionProvider)
-        if not providers:
-            return
-        # The module was parsed for this run only, so skipping libcst's defensive deep copy is safe
-        # and keeps node identity, which position look-ups for findings rely on.
-        metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers)
-        for rule in rules:
-            rule.metadata = metadata  # type: ignore[misc]
-        if PositionProvider in metadata:
-            context.positions = metadata[PositionProvider]  # type: ignore[assignment]
+        if providers:
+            # The module was parsed for this run only, so skipping libcst's defensive deep copy is
+            # safe and keeps node identity, which position look-ups for findings rely on.
+            metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers)
+            for rule in rules:
+                rule.metadata = metadata  # type: ignore[misc]
+            if FastPositionProvider in metadata:
+                context.positions = metadata[FastPositionProvider]  # type: ignore[assignment]
+        if context.suppressions and context.positions is None:
+            context.positions = Positions(module)
+
+    @staticmethod
+    def _positions(module: cst.Module, context: FileContext) -> Positions:
+        """Positions in `module`, computed at most once per pass (rules, findings and the round-trip
+        check share them)."""
+        known = context.positions
+        if isinstance(known, Positions) and known.module is module:
+            return known
+        context.positions = Positions(module)
+        return context.positions
+
+    def _round_trip(self, module: cst.Module, context: FileContext, pending: list[PendingFinding]) -> bytes:
+        """The original module's code as libcst writes it back; when findings need positions, the
+        one code generation that computes them gives it too."""
+        if any(item.line is None and item.node is not None for item in pending):
+            return self._positions(module, context).code.encode(module.encoding)
+        return module.bytes
 
     def _place(
         self,
@@ -374,11 +391,18 @@ class _Fixer:
     ) -> list[Finding]:
         if not pending:
             return []
-        positions = _Positions(module, context)
+        positions: Positions | None = None
         seen = {(f.code, f.message) for f in earlier if not f.fixed}
         placed = []
         for item in pending:
-            line, column = (item.line, item.column or 0) if item.line is not None else positions.of(item)
+            if item.line is not None:
+                line, column = item.line, item.column or 0
+            elif item.node is None:
+                line, column = 1, 0
+            else:
+                positions = positions or self._positions(module, context)
+                where = positions.get(item.node)
+                line, column = (where.start.line, where.start.column) if where else (1, 0)
             rule = item.rule
             # A later pass only adds what the first did not already say (positions there refer to
             # the intermediate text, so an unfixed finding seen before would be counted twice).
@@ -456,53 +480,6 @@ class _Fixer:
     def _error(self, message: str, line: int | None = None, column: int | None = None) -> FileResult:
         return FileResult(self.path, self.old, self.old, error=FileError("cannot parse: " + message, line, column),
                           encoding=self.encoding)
-
-
-class _Positions:
-    """Line and column of reported nodes, computed only for the statements that hold findings.
-
-    Position metadata over a whole module costs about a full traversal plus code generation;
-    a finding needs it for one statement. Top-level statements are located by counting the lines
-    of the code before them, then positions are resolved on a module holding just that statement.
-    """
-
-    def __init__(self, module: cst.Module, context: FileContext) -> None:
-        self.module = module
-        self.known = context.positions
-        self.starts: dict[cst.CSTNode, int] = {}
-        self._line = 1
-        self.resolved: dict[cst.CSTNode, Mapping[cst.CSTNode, CodeRange]] = {}
-
-    def of(self, item: PendingFinding) -> tuple[int, int]:
-        node, statement = item.node, item.statement
-        if node is None:
-            return 1, 0
-        if self.known is not None and node in self.known:
-            where = self.known[node]
-            return where.start.line, where.start.column
-        if statement is None or statement not in self.module.body:
-            self.known = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-            where = self.known.get(node)
-            return (where.start.line, where.start.column) if where else (1, 0)
-        start = self._start(statement)
-        if statement not in self.resolved:
-            alone = self.module.with_changes(body=[statement], header=(), footer=())
-            self.resolved[statement] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
-        where = self.resolved[statement].get(node)
-        if where is None:
-            return start, 0
-        return start + where.start.line - 1, where.start.column
-
-    def _start(self, statement: cst.CSTNode) -> int:
-        # Count lines statement by statement, only as far as the latest statement asked for.
-        body = self.module.body
-        while statement not in self.starts:
-            if not self.starts:
-                self._line = 1 + sum(self.module.code_for_node(e).count("\n") for e in self.module.header)
-            current = body[len(self.starts)]
-            self.starts[current] = self._line
-            self._line += self.module.code_for_node(current).count("\n")
-        return self.starts[statement]
 
 
 _SPACE = b" \t\f\r\n"

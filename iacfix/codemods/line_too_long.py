@@ -6,9 +6,10 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+from libcst.metadata import CodeRange
 
 from iacfix.codemods._layout import Layout, code, shift
+from iacfix.codemods._positions import FastPositionProvider
 from iacfix.codemods._pylint_lines import LongLine, long_lines, measured_length, physical_lines
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods._statement_lines import comments, render_lines, replace_nodes
@@ -95,7 +96,7 @@ class LineTooLong(Rule):
     FIX_SAFETY = FixSafety.SAFE
     PYLINT = ("line-too-long", "C0301")
     REFERENCE = "https://pylint.readthedocs.io/en/stable/user_guide/messages/convention/line-too-long.html"
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES = (FastPositionProvider,)
 
     @classmethod
     def wants(cls, text: str, context: FileContext) -> bool:
@@ -298,7 +299,7 @@ class LineTooLong(Rule):
     # --- helpers ------------------------------------------------------------------------------
 
     def _position(self, node: cst.CSTNode) -> CodeRange | None:
-        return self.get_metadata(PositionProvider, node, None)
+        return self.get_metadata(FastPositionProvider, node, None)
 
     def _claim(self, first: int, last: int) -> list[int]:
         lines = [n for n in range(first, last + 1) if n in self.long and n not in self.handled]
