@@ -38,11 +38,19 @@ def _hook_names(rule: type[Rule], prefix: str) -> tuple[str, ...]:
                  and callable(getattr(rule, name)) and getattr(rule, name) is not getattr(_BASE, name, None))
 
 
+_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+_NONE: tuple[Callable[..., object], ...] = ()
+
+
 class BatchTransformer(cst.CSTTransformer):
     """Dispatches each node to the rules that handle its type, chaining `leave_*` results.
 
     `visit_*` return values are ignored: children are always visited, since another rule may
     want them. A `leave_*` that changes the node's type ends the chain for that node.
+
+    libcst calls `on_visit`/`on_leave` for every node and the attribute hooks for every field:
+    the hooks of a node type are looked up once per type, and the attribute hooks are skipped
+    outright when no rule has one.
     """
 
     def __init__(self, rules: Sequence[Rule], context: FileContext) -> None:
@@ -51,23 +59,35 @@ class BatchTransformer(cst.CSTTransformer):
         self._context = context
         self._visit = _hooks(rules, "visit_")
         self._leave = _hooks(rules, "leave_")
+        # type -> (is a statement, its visit hooks, its leave hooks)
+        self._table: dict[type, tuple[bool, tuple[Callable[..., object], ...], tuple[Callable[..., object], ...]]] = {}
+        if not any("_" in name for name in (*self._visit, *self._leave)):
+            self.on_visit_attribute = self.on_leave_attribute = _no_attribute_hooks  # type: ignore[method-assign]
+
+    def _entry(self, kind: type) -> tuple[bool, tuple[Callable[..., object], ...], tuple[Callable[..., object], ...]]:
+        name = kind.__name__
+        entry = self._table[kind] = (issubclass(kind, _STATEMENTS), tuple(self._visit.get(name, _NONE)),
+                                     tuple(self._leave.get(name, _NONE)))
+        return entry
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        kind = type(node).__name__
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        kind = type(node)
+        statement, visit, _ = self._table.get(kind) or self._entry(kind)
+        if statement:
             self._context.statement_stack.append(node)
-        for hook in self._visit.get(kind, ()):
+        for hook in visit:
             _call(hook, node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> object:
-        kind = type(original_node).__name__
+        kind = type(original_node)
+        statement, _, leave = self._table.get(kind) or self._entry(kind)
         node: object = updated_node
-        for hook in self._leave.get(kind, ()):
+        for hook in leave:
             node = _call(hook, original_node, node)
-            if type(node) is not type(original_node):
+            if type(node) is not kind:
                 break
-        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        if statement:
             self._context.statement_stack.pop()
         return node
 
@@ -78,6 +98,10 @@ class BatchTransformer(cst.CSTTransformer):
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         for hook in self._leave.get(f"{type(original_node).__name__}_{attribute}", ()):
             _call(hook, original_node)
+
+
+def _no_attribute_hooks(node: cst.CSTNode, attribute: str) -> None:
+    return None
 
 
 def _call(hook: Callable[..., object], *args: object) -> object:

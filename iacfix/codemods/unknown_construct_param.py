@@ -8,11 +8,11 @@ import functools
 import re
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from iacfix.codemods._call_args import exploded, keyword_arg, one_line, with_args, without_args
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._import_edits import dotted
+from iacfix.codemods._positions import Positions
 from iacfix.codemods._references import add_from_import, ast_dotted, file_names, free_for, resolve, top_level_local
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods._symbols import ClassInfo, load_index, mentions_managed_package
@@ -127,6 +127,7 @@ class UnknownConstructParam(Rule):
         self.index = load_index()
         self.names = file_names(context.text)
         self.needs: set[tuple[str, str]] = set()  # (module, name) a rewrite imports
+        self._statement_positions: dict[cst.CSTNode, Positions] = {}  # per top-level statement
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self.names is None or not any(arg.keyword is not None for arg in original_node.args):
@@ -264,11 +265,14 @@ class UnknownConstructParam(Rule):
         stack = self.context.statement_stack
         if not stack:
             return None
-        statement = cst.Module(body=[stack[0]])  # type: ignore[list-item]
-        where = MetadataWrapper(statement, unsafe_skip_copy=True).resolve(PositionProvider).get(node)
+        positions = self._statement_positions.get(stack[0])
+        if positions is None:
+            statement = cst.Module(body=[stack[0]])  # type: ignore[list-item]
+            positions = self._statement_positions[stack[0]] = Positions(statement)
+        where = positions.get(node)
         if where is None:
             return None
-        line = statement.code.splitlines()[where.start.line - 1]
+        line = positions.code.splitlines()[where.start.line - 1]
         rest = len(line) - where.end.column if where.end.line == where.start.line else 1
         return where.start.column, len(line) - len(line.lstrip()), rest
 
