@@ -33,6 +33,7 @@ from iacfix.codemods import ALL_RULES
 from iacfix.codemods._batch import BatchTransformer, RuleCrash
 from iacfix.codemods._context import FileContext, Project, find_suppressions
 from iacfix._results import FileError, FileResult, Finding, FixSafety
+from iacfix.codemods import _prescan
 from iacfix.codemods._nesting import TOO_DEEP, Preflight, preflight
 from iacfix.codemods._positions import FastPositionProvider, Positions
 from iacfix.codemods._rule import PendingFinding, Rule, TextRule
@@ -426,7 +427,8 @@ class _Fixer:
                                  + " produce code that does not parse when combined; changes dropped")
 
     def _unparsed_check(self, text: str) -> FileResult:
-        if self.settings.check_syntax:
+        # The pre-checks' shared tree says whether the running Python parses it; only if not, ask why.
+        if self.settings.check_syntax and _prescan.tree(text) is None:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")

@@ -43,6 +43,21 @@ class Preflight:
 
 
 def preflight(text: str) -> Preflight:
+    from iacfix.codemods._prescan import tree as shared_tree
+
+    tree = shared_tree(text)  # the rules' pre-checks have usually parsed it already
+    return _failed(text) if tree is None else _judged(tree)
+
+
+def _judged(tree: ast.AST) -> Preflight:
+    depth = nesting(tree, MAX_NESTING)
+    if depth > MAX_NESTING:
+        return Preflight(True, _too_deep(f"more than {MAX_NESTING} levels"))
+    return Preflight(True)
+
+
+def _failed(text: str) -> Preflight:
+    """Why the running Python does not parse `text`, and whether libcst may still try."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -55,10 +70,7 @@ def preflight(text: str) -> Preflight:
         return Preflight(False, _rough_check(text))
     except ValueError:  # NUL bytes and the like: libcst reports these as syntax errors itself
         return Preflight(False)
-    depth = nesting(tree, MAX_NESTING)
-    if depth > MAX_NESTING:
-        return Preflight(True, _too_deep(f"more than {MAX_NESTING} levels"))
-    return Preflight(True)
+    return _judged(tree)  # parsed this time (not expected)
 
 
 def nesting(tree: ast.AST, limit: int | None = None) -> int:
