@@ -282,18 +282,24 @@ class _Fixer:
                 self._find_culprit(module, active, original_compiles)
                 continue
             findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
-            data, text = new_data, new_text
+            data, text, old_text = new_data, new_text, text
             # Each rule's fix is idempotent on its own (the fixture tests prove it), but one rule's fix
             # can give another rule work (a renamed import that no longer fits its line): another pass
             # runs when two rules fixed, or when a rule other than the one that fixed wants the new
             # text (the cheap pre-check). Auditing suppressions needs a pass over the final text.
+            # A rule that already ran on this text and did not fix only needs another look when the
+            # fix touched what it reads (`Rule.touched_by`): in the corpus, 9 of 129 such passes
+            # changed anything, all of them IAC303 after a fix lengthened a line.
             fixers = {item.rule for item in pending if item.fixed}
             if len(fixers) < 2 and not self._audits_ignores():
                 after = self._context(new_text)
                 wanting = [rule for rule in self.rules if rule not in self.broken and rule.wants(new_text, after)]
-                if all(rule in fixers for rule in wanting):
+                region = _changed_region(old_text, new_text)
+                others = [rule for rule in wanting if rule not in fixers
+                          and (rule not in active or rule.touched_by(region, after))]
+                if not others:
                     break
-                prepared = (after, wanting)
+                prepared = (after, [rule for rule in wanting if rule in fixers or rule in others])
             module = None
         # The last pass ran on the final text unless the passes ran out while still changing it.
         if self._audits_ignores() and context.text == text:
@@ -485,6 +491,19 @@ class _Fixer:
 
 
 _SPACE = b" \t\f\r\n"
+
+
+def _changed_region(old: str, new: str) -> str:
+    """The lines from the first that differs to the last that differs, of both texts."""
+    before, after = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    start = 0
+    limit = min(len(before), len(after))
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < limit - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    return "".join(before[start:len(before) - end]) + "".join(after[start:len(after) - end])
 
 
 def _restore_tail(data: bytes, round_trip: bytes, new_data: bytes) -> bytes | None:

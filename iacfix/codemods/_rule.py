@@ -71,6 +71,18 @@ class Rule(cst.CSTTransformer):
         return cls.TRIGGERS is None or cls.TRIGGERS.search(text) is not None
 
     @classmethod
+    def touched_by(cls, region: str, context: FileContext) -> bool:
+        """Can another rule's edit give this rule work in a file it has already been run on?
+
+        `region` holds the lines the edit removed and added (the span from the first changed
+        line to the last, both sides). A rule that already looked at the file finds nothing new
+        unless the edit touched something it reads, which its `TRIGGERS` would match. Rules
+        without `TRIGGERS` say yes; a rule whose candidates an edit can create elsewhere (a
+        lengthened line, a name now used) must override this.
+        """
+        return cls.TRIGGERS is None or cls.TRIGGERS.search(region) is not None
+
+    @classmethod
     def collect(cls, module: cst.Module, context: FileContext) -> Any:
         """Facts about this file that other files' fixes need (cross-file renames)."""
         return None

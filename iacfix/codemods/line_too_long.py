@@ -102,6 +102,11 @@ class LineTooLong(Rule):
     def wants(cls, text: str, context: FileContext) -> bool:
         return bool(long_lines(text, context.line_length))
 
+    @classmethod
+    def touched_by(cls, region: str, context: FileContext) -> bool:
+        # Another rule's fix can lengthen a line; pylint's length is never more than the raw one.
+        return any(len(line) > context.line_length for line in region.splitlines())
+
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self.limit = context.line_length
