@@ -3,6 +3,9 @@
     floor DIR   libcst parse + code generation of every .py file (the floor iacfix is held to)
     ast DIR     the standard library's ast.parse of every file (the lower floor)
     noop DIR    parse, visit with a transformer that changes nothing, regenerate
+    noop-listed FILE
+                the same on the files listed in FILE (one path per line): the files that
+                have findings, i.e. what any one-traversal libcst tool must at least do
     stdin       parse + codegen of one file read from stdin (editor latency baseline)
 """
 
@@ -15,6 +18,8 @@ from pathlib import Path
 
 
 def _files(folder: str) -> list[Path]:
+    if Path(folder).is_file():
+        return [Path(line) for line in Path(folder).read_text(encoding="utf-8").splitlines() if line]
     return sorted(Path(folder).rglob("*.py"))
 
 
@@ -33,7 +38,7 @@ def main() -> None:
     if mode == "stdin":
         sys.stdout.buffer.write(cst.parse_module(sys.stdin.buffer.read()).bytes)
         return
-    noop = cst.CSTTransformer() if mode == "noop" else None
+    noop = cst.CSTTransformer() if mode in ("noop", "noop-listed") else None
     for path in _files(sys.argv[2]):
         try:
             module = cst.parse_module(path.read_bytes())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -147,10 +148,13 @@ def main() -> None:
         out.append(f"Corpus: {files} files, {lines} lines (x{args.scale}: {big_files} files, {big_lines} lines).")
         out.append("")
 
+        listed = files_with_findings(corpus, tmp / "with-findings.txt")
         whole = {
             "floor: libcst parse + codegen": lambda: run_timed([PY, str(HELPER), "floor", str(corpus)]),
             "ast.parse (lower floor)": lambda: run_timed([PY, str(HELPER), "ast", str(corpus)]),
             "no-op libcst transformer": lambda: run_timed([PY, str(HELPER), "noop", str(corpus)]),
+            "no-op transformer, files with findings only": lambda: run_timed([PY, str(HELPER), "noop-listed",
+                                                                              str(listed)]),
             "iacfix --check -j1": iacfix("-j1", "--no-cache", str(corpus)),
             f"iacfix --check -j{args.jobs}": iacfix(f"-j{args.jobs}", "--no-cache", str(corpus)),
             "iacfix --check, cached re-run": iacfix("-j1", str(corpus), cache=cache),
@@ -198,6 +202,17 @@ def main() -> None:
     if args.markdown:
         out.append(f"Load average {os.getloadavg()[0]:.2f} at the end.")
     print("\n".join(out))
+
+
+def files_with_findings(corpus: Path, target: Path) -> Path:
+    """The files iacfix reports or changes, listed in `target`: a tool that runs its rules in one
+    libcst traversal must at least parse, traverse and regenerate these."""
+    run = subprocess.run([PY, "-m", "iacfix", "--check", "--no-cache", "-j1", "--output-format", "json",
+                          str(corpus)], capture_output=True, check=False)
+    files = json.loads(run.stdout)["files"]
+    target.write_text("".join(f"{f['path']}\n" for f in files if f.get("findings") or f.get("changed")),
+                      encoding="utf-8")
+    return target
 
 
 def _flush(lines: list[str]) -> list[str]:
