@@ -1,7 +1,7 @@
 """IAC302's view of a whole run: which renames are safe and which keyword call sites follow them.
 
 Every file contributes `FileFacts` (its definitions with their planned renames, and its keyword
-calls that use a built-in name). From all of them `Run` decides, the same way in every file:
+calls that use a built-in name), read from the `ast` tree unless it has something to rename. From all of them `Run` decides, the same way in every file:
 - how safe each rename is, lowering the definition's own verdict when a keyword call in the run
   may reach it but cannot be updated with it;
 - for each keyword call site, the new keyword, when every definition it may reach is renamed alike.
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,41 +58,34 @@ class Call:
 
 
 class FileFacts:
-    """One file's definitions, and its keyword calls (scanned only when some rename needs them)."""
+    """One file's definitions and keyword calls: plain data, kept in the cache between runs.
 
-    def __init__(self, path: str, name: str, text: str, defs: tuple[Def, ...], keywords: frozenset[str],
-                 scan: Callable[[], tuple[Call, ...]] | None) -> None:
+    The file's own fix pass also finds here, when the collect phase parsed the file with libcst
+    (it has definitions to rename), the tree and the planned renames; they are not pickled.
+    """
+
+    def __init__(self, path: str, name: str, text: str, defs: tuple[Def, ...], calls: tuple[Call, ...]) -> None:
         self.path = path
         self.name = name  # the name the file goes by in its project (a Markdown block's file name)
         self.defs = defs
-        # Built-in names the text passes by keyword (a cheap regex): calls are scanned only when one
-        # of them is a parameter some definition of the run renames, and the text names that
-        # definition (or calls something that is not a plain name, `handlers[k](...)`).
-        self.keywords = keywords
-        self._text: str | None = text
-        self._scan = scan
-        self._calls: tuple[Call, ...] | None = None
+        self.calls = calls
+        # Whether some definition has a parameter or local to rename (or to report).
+        self.has_plans = any(definition.params for definition in defs)
         # For the file's own fix pass only: the module these facts describe, and what to rewrite.
         self.module: cst.Module | None = None
         self.plans: dict[cst.FunctionDef, list[Any]] = {}
         self.resolver: Any = None
-        self.has_plans = False
-        self.text_hash = 0
-        # What the cached fixes of the other files depend on: the text these facts come from.
-        self.digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        # The text these facts come from: what the cached fixes of the other files depend on, and
+        # how the file's own fix pass tells they describe its text.
+        self.digest = text_digest(text)
 
     def __repr__(self) -> str:
         # Stable across processes: it is part of every cached fix's key (`Project.fingerprint`);
         # the default repr holds the object's address, so no cached fix was ever found again.
         return f"FileFacts({self.path!r}, {self.name!r}, sha256={self.digest})"
 
-    def calls(self, renamed: frozenset[str], mentions: re.Pattern[str]) -> tuple[Call, ...]:
-        if self._calls is None:
-            # A later judgement of the same run renames a subset of these: decide once.
-            needed = self._scan is not None and self.keywords & renamed and mentions.search(self._text or "")
-            self._calls = self._scan() if needed else ()  # type: ignore[misc]
-            self._scan = self._text = None
-        return self._calls
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "module": None, "plans": {}, "resolver": None}
 
     def same_file(self, other: FileFacts) -> bool:
         return self.path == other.path and self.name == other.name
@@ -103,6 +95,10 @@ class FileFacts:
         self.module = None
         self.plans = {}
         self.resolver = None
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Run:
@@ -117,12 +113,13 @@ class Run:
                     if param.keyword and param.new is not None:
                         by_keyword[param.old].append(param)
         self.limits: dict[Param, tuple[FixSafety, str]] = {}
-        # Keywords that name a parameter some definition of the run renames.
+        # Keywords that name a parameter some definition of the run renames: a call passing none
+        # of them can neither be updated nor lower a rename's safety.
         self.renamed = renamed = frozenset(by_keyword)
-        mentions = _mentions(self.by_key, renamed)
         for facts in files:
-            for call in facts.calls(renamed, mentions):
-                self._judge(facts, call, by_keyword)
+            for call in facts.calls:
+                if renamed.intersection(call.keywords) or renamed.intersection(call.unpacked):
+                    self._judge(facts, call, by_keyword)
 
     def safety(self, definition: Def, param: Param) -> tuple[FixSafety, str]:
         own = (param.safety, param.reason)
@@ -196,20 +193,6 @@ class Run:
             kind = "absent" if param is None else "keep" if param.new is None else "rename"
             found.append((kind, definition, param))
         return found
-
-
-def _mentions(by_key: dict[str, list[tuple[FileFacts, Def]]], renamed: frozenset[str]) -> re.Pattern[str]:
-    """Text that may call a definition with a renamed parameter: its name (or a subclass's that
-    inherits its `__init__`), or a call of something that is not a plain name."""
-    keys = {key for key, defs in by_key.items() for _, d in defs if any(p.old in renamed for p in d.params)}
-    grown = True
-    while grown:
-        heirs = {key for key, defs in by_key.items() for _, d in defs
-                 if d.inherits is not None and d.inherits.key in keys}
-        grown = not heirs <= keys
-        keys |= heirs
-    names = "|".join(sorted(keys))
-    return re.compile(rf"[)\]]\s*\(|\b(?:{names})\b" if names else r"[)\]]\s*\(")
 
 
 def _consistent(outcomes: list[tuple[str, Def, Any]]) -> bool:

@@ -3,10 +3,15 @@
 Definitions are found by walking statements only (a `def` is always a statement), which is much
 cheaper than a full traversal. Calls are found by a visitor, run only on files whose text can
 hold a keyword argument named like a built-in.
+
+Everything a run needs from files that define nothing to rename (the definitions' names, the
+classes' bases, the keyword calls) is also read from the `ast` tree (`*_ast` below), so IAC302
+collects those files without libcst; the two readings agree on what they report.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -221,9 +226,9 @@ class CallSite:
 class Resolver:
     """Turns how this file names a callable into a `Callee`."""
 
-    def __init__(self, module: cst.Module, defined: frozenset[str], path: str | None) -> None:
+    def __init__(self, defined: frozenset[str], imported: dict[str, tuple[tuple[str, ...], str | None]]) -> None:
         self.defined = defined
-        self.imported = imports(module, path)
+        self.imported = imported
 
     def named(self, name: str, label: str) -> Callee:
         if name in self.defined:
@@ -250,6 +255,22 @@ class Resolver:
         if not cls.bases or cls.bases[0].keyword is not None or cls.bases[0].star:
             return None
         return self.expression(cls.bases[0].value, label)
+
+    def expression_ast(self, func: ast.expr, label: str) -> Callee:
+        """`expression` for an `ast` callee."""
+        if isinstance(func, ast.Name):
+            return self.named(func.id, label)
+        if not isinstance(func, ast.Attribute):
+            return Callee(None, label=label or "a computed callable")
+        value = func.value
+        if isinstance(value, ast.Name) and value.id in self.imported and value.id not in self.defined:
+            return Callee(func.attr, modules=self.imported[value.id][0], label=label)
+        return Callee(func.attr, here=func.attr in self.defined, label=label)
+
+    def first_base_ast(self, cls: ast.ClassDef, label: str) -> Callee | None:
+        if not cls.bases or isinstance(cls.bases[0], ast.Starred):
+            return None
+        return self.expression_ast(cls.bases[0], label)
 
 
 def scan_calls(module: cst.Module, resolver: Resolver) -> list[CallSite]:
@@ -309,6 +330,10 @@ def callee_of(func: cst.BaseExpression, resolver: Resolver, cls: cst.ClassDef | 
 
 def _is_super_call(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super"
+
+
+def _is_super_call_ast(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
 
 
 def _literal_keys(node: cst.BaseExpression) -> Iterator[str]:
@@ -395,3 +420,196 @@ class _ValueFinder(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self.names and node not in self.skip:
             self.found.add(node.value)
+
+
+# --- the same, read from the `ast` tree -----------------------------------------------------
+
+_AST_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass(frozen=True)
+class AstSite:
+    """`FunctionSite` read from the `ast` tree (same walk, same order)."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    cls: ast.ClassDef | None
+
+    @property
+    def key(self) -> str:
+        if self.cls is not None and self.node.name in ("__init__", "__new__"):
+            return self.cls.name
+        return self.node.name
+
+    @property
+    def label(self) -> str:
+        return f"{self.cls.name}.{self.node.name}" if self.cls is not None else self.node.name
+
+
+def functions_ast(tree: ast.Module) -> tuple[list[AstSite], list[ast.ClassDef]]:
+    """`functions`, from the `ast` tree."""
+    found: list[AstSite] = []
+    classes: list[ast.ClassDef] = []
+    _walk_ast(tree.body, None, found, classes)
+    return found, classes
+
+
+def _walk_ast(body: Sequence[ast.stmt], cls: ast.ClassDef | None, found: list[AstSite],
+              classes: list[ast.ClassDef]) -> None:
+    for statement in body:
+        if isinstance(statement, _AST_FUNCTIONS):
+            found.append(AstSite(statement, cls))
+            _walk_ast(statement.body, None, found, classes)
+        elif isinstance(statement, ast.ClassDef):
+            classes.append(statement)
+            _walk_ast(statement.body, statement, found, classes)
+        else:
+            for block in _blocks_ast(statement):
+                _walk_ast(block, cls, found, classes)
+
+
+def _blocks_ast(statement: ast.stmt) -> Iterator[Sequence[ast.stmt]]:
+    for field in ("body", "orelse", "finalbody"):
+        part = getattr(statement, field, None)
+        if isinstance(part, list):
+            yield part
+    for handler in getattr(statement, "handlers", ()):
+        yield handler.body
+    for case in getattr(statement, "cases", ()):
+        yield case.body
+
+
+def candidates_ast(site: AstSite) -> bool:
+    """Whether the function may have a parameter or local that IAC302 renames: a superset of what
+    `local_bindings` and the parameters give (it reads statements on a header's line too, and does
+    not drop names declared `global`)."""
+    arguments = site.node.args
+    every = (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg)
+    if any(a is not None and a.arg in BUILTIN_NAMES for a in every):
+        return True
+    return _binds_builtin(site.node.body)
+
+
+def _binds_builtin(body: Sequence[ast.stmt]) -> bool:
+    for statement in body:
+        if isinstance(statement, (*_AST_FUNCTIONS, ast.ClassDef)):
+            continue
+        targets: list[ast.expr] = []
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+            targets = [statement.target]
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
+        elif isinstance(statement, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            if any(handler.name in BUILTIN_NAMES for handler in statement.handlers):
+                return True
+        if any(_target_binds(target) for target in targets):
+            return True
+        if any(_binds_builtin(block) for block in _blocks_ast(statement)):
+            return True
+    return False
+
+
+def _target_binds(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return target.id in BUILTIN_NAMES
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_target_binds(element) for element in target.elts)
+    if isinstance(target, ast.Starred):
+        return _target_binds(target.value)
+    return False
+
+
+def full_name_ast(node: ast.expr) -> str | None:
+    """`get_full_name_for_node` for an `ast` expression."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{full_name_ast(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return full_name_ast(node.func)
+    if isinstance(node, ast.Subscript):
+        return full_name_ast(node.value)
+    return None
+
+
+def imports_ast(tree: ast.Module, path: str | None = None) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    """`imports`, from the `ast` tree."""
+    found: dict[str, tuple[tuple[str, ...], str | None]] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                local = alias.asname or alias.name.split(".")[0]
+                found[local] = (_module_files(alias.name if alias.asname else local, 0, path), None)
+        elif isinstance(statement, ast.ImportFrom) and not any(alias.name == "*" for alias in statement.names):
+            dotted = statement.module or ""
+            for alias in statement.names:
+                local = alias.asname or alias.name
+                submodule = f"{dotted}.{alias.name}".lstrip(".")
+                files = _module_files(dotted, statement.level, path) + _module_files(submodule, statement.level, path)
+                found[local] = (files, alias.name)
+    return found
+
+
+@dataclass(frozen=True)
+class AstCall:
+    """A call passing a built-in name by keyword (or as a key of a `**{...}` literal)."""
+
+    callee: Callee
+    keywords: tuple[str, ...]
+    unpacked: tuple[str, ...]
+    lines: range  # the call's lines
+    statement_line: int  # first line of its innermost statement
+
+
+def calls_ast(tree: ast.Module, resolver: Resolver) -> list[AstCall]:
+    """`scan_calls`, from the `ast` tree, in source order."""
+    found: list[AstCall] = []
+    # (node, innermost class, innermost statement line), depth first as libcst visits.
+    stack: list[tuple[ast.AST, ast.ClassDef | None, int]] = [(tree, None, 1)]
+    while stack:
+        node, cls, line = stack.pop()
+        if isinstance(node, ast.stmt):
+            line = node.lineno
+        if isinstance(node, ast.Call):
+            keywords, unpacked = builtin_keywords_ast(node)
+            if keywords or unpacked:
+                callee = callee_of_ast(node.func, resolver, cls)
+                end = node.end_lineno or node.lineno
+                found.append(AstCall(callee, keywords, unpacked, range(node.lineno, end + 1), line))
+        inner = node if isinstance(node, ast.ClassDef) else cls
+        children = list(ast.iter_child_nodes(node))
+        if isinstance(node, (*_AST_FUNCTIONS, ast.ClassDef)) and node.decorator_list:
+            # libcst visits decorators first, as they are written; `ast` lists them last.
+            first = {id(d) for d in node.decorator_list}
+            children = [*node.decorator_list, *(c for c in children if id(c) not in first)]
+        stack.extend((child, inner, line) for child in reversed(children))
+    return found
+
+
+def builtin_keywords_ast(call: ast.Call) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    keywords = tuple(k.arg for k in call.keywords if k.arg is not None and k.arg in BUILTIN_NAMES)
+    unpacked = tuple(key for k in call.keywords if k.arg is None for key in _literal_keys_ast(k.value))
+    return keywords, unpacked
+
+
+def callee_of_ast(func: ast.expr, resolver: Resolver, cls: ast.ClassDef | None) -> Callee:
+    label = full_name_ast(func) or ""
+    if isinstance(func, ast.Attribute) and _is_super_call_ast(func.value):
+        if func.attr == "__init__" and cls is not None:
+            base = resolver.first_base_ast(cls, "super().__init__")
+            if base is not None:
+                return base
+        return Callee(func.attr, here=func.attr in resolver.defined, label=f"super().{func.attr}")
+    return resolver.expression_ast(func, label)
+
+
+def _literal_keys_ast(node: ast.expr) -> Iterator[str]:
+    if isinstance(node, ast.Dict):
+        for key in node.keys:
+            if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value in BUILTIN_NAMES:
+                yield key.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        for keyword in node.keywords:
+            if keyword.arg is not None and keyword.arg in BUILTIN_NAMES:
+                yield keyword.arg

@@ -169,7 +169,7 @@ def collect_project(
         except DecodeError:
             continue
         context = FileContext(unit.path, text, settings, project, virtual_name=unit.name)
-        wanting = [rule for rule in rules if rule.wants(text, context)]
+        wanting = [rule for rule in rules if rule.collects(text, context)]
         if not wanting:
             continue
         cacheable = cache is not None and all(rule.FACTS_CACHEABLE for rule in wanting)
@@ -179,7 +179,10 @@ def collect_project(
             if preflight(text).problem:
                 continue  # the fix phase reports why
             try:
-                module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
+                # Parsed only for a rule that needs the tree; the fix phase reuses it.
+                module = None
+                if any(rule.collect_needs_module(text, context) for rule in wanting):
+                    module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
                 facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
             except (cst.ParserSyntaxError, RecursionError):
                 parsed.pop((unit.path, unit.index), None)

@@ -56,7 +56,8 @@ class Rule(cst.CSTTransformer):
     REFERENCE: ClassVar[str] = ""
     UNIT_KIND: ClassVar[str] = "python"
     # Rules that look across files set COLLECTS and implement `collect`: the engine calls it on
-    # every file it wants before any file is rewritten, and gives the facts to every file's context.
+    # every file the rule `collects` before any file is rewritten, and gives the facts to every
+    # file's context.
     COLLECTS: ClassVar[bool] = False
     # Facts that hold live objects (a parsed tree, a closure) are not kept in the result cache.
     FACTS_CACHEABLE: ClassVar[bool] = True
@@ -83,8 +84,21 @@ class Rule(cst.CSTTransformer):
         return cls.TRIGGERS is None or cls.TRIGGERS.search(region) is not None
 
     @classmethod
-    def collect(cls, module: cst.Module, context: FileContext) -> Any:
-        """Facts about this file that other files' fixes need (cross-file renames)."""
+    def collects(cls, text: str, context: FileContext) -> bool:
+        """Pre-check of the collect phase: can this file hold facts other files need? (`wants`
+        by default; a rule whose fixes depend on other files may collect more than it fixes.)"""
+        return cls.wants(text, context)
+
+    @classmethod
+    def collect_needs_module(cls, text: str, context: FileContext) -> bool:
+        """Whether `collect` needs this file's libcst tree. When no collecting rule does, the
+        engine does not parse the file for the collect phase and passes `module=None`."""
+        return True
+
+    @classmethod
+    def collect(cls, module: cst.Module | None, context: FileContext) -> Any:
+        """Facts about this file that other files' fixes need (cross-file renames); `module` is
+        None only if `collect_needs_module` said no."""
         return None
 
     @classmethod

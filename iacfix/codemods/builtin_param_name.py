@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -12,7 +14,8 @@ from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from iacfix.codemods import _callables as callables
-from iacfix.codemods._builtin_run import Call, Def, FileFacts, Param, Run
+from iacfix.codemods import _prescan as prescan
+from iacfix.codemods._builtin_run import Call, Def, FileFacts, Param, Run, text_digest
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 from iacfix.codemods._scope_rename import BUILTIN_NAMES, plan_renames
@@ -148,7 +151,6 @@ class BuiltinParamName(Rule):
     PYLINT = ("redefined-builtin", "W0622")
     REFERENCE = "https://pylint.readthedocs.io/en/stable/user_guide/messages/warning/redefined-builtin.html"
     COLLECTS = True
-    FACTS_CACHEABLE = False  # they carry the parsed module and a lazy call scan
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
@@ -162,14 +164,37 @@ class BuiltinParamName(Rule):
 
     @classmethod
     def wants(cls, text: str, context: FileContext) -> bool:
-        shared = context.project.facts.get(cls.CODE)
-        own = next((f for f in shared if (f.path, f.name) == (context.path, context.virtual_name)), None) \
-            if shared else None
-        if own is not None and own.text_hash == hash(text):
-            # The fix phase of a folder run: the collected facts say exactly whether there is work.
-            run = _run(shared, own, context.settings.unsafe_fixes)  # type: ignore[arg-type]
-            return own.has_plans or bool(own.keywords & run.renamed)
-        return _BINDINGS.search(text) is not None or _KEYWORD_ARGUMENTS.search(text) is not None
+        shared = context.project.facts.get(cls.CODE) or []
+        own = _own_facts(shared, context, text)
+        if own is not None:
+            # A folder run: the collected facts say exactly whether there is work.
+            if own.has_plans:
+                return True
+            run = _run(shared, own, context.settings.unsafe_fixes)
+            return any(run.call_verdict(own, call.callee, keyword) is not None
+                       for call in own.calls for keyword in call.keywords)
+        found = _candidates(text)
+        if found is None:
+            return True  # `ast` cannot read it: libcst may
+        binds, keywords, _ = found
+        if binds:
+            return True
+        # Only keyword calls: work only if another file of the run renames such a parameter.
+        return any(param.old in keywords and param.keyword and param.new is not None
+                   for facts in shared if (facts.path, facts.name) != (context.path, context.virtual_name)
+                   for definition in facts.defs for param in definition.params)
+
+    @classmethod
+    def collects(cls, text: str, context: FileContext) -> bool:
+        # Every keyword call counts, the other files' renames being unknown yet.
+        found = _candidates(text)
+        return found is None or found[0] or bool(found[1]) or found[2]
+
+    @classmethod
+    def collect_needs_module(cls, text: str, context: FileContext) -> bool:
+        # Only renames need libcst (scope analysis); the rest is read from the `ast` tree.
+        found = _candidates(text)
+        return found is None or found[0]
 
     @classmethod
     def touched_by(cls, region: str, context: FileContext) -> bool:
@@ -178,14 +203,20 @@ class BuiltinParamName(Rule):
         return _BINDINGS.search(region) is not None or _KEYWORD_ARGUMENTS.search(region) is not None
 
     @classmethod
-    def collect(cls, module: cst.Module, context: FileContext) -> Any:
-        return _facts(cls, module, context, _positions(module, context))
+    def collect(cls, module: cst.Module | None, context: FileContext) -> Any:
+        return _facts(cls, module, context, _positions(module, context) if module is not None else None)
 
     def visit_Module(self, node: cst.Module) -> None:
-        shared = self.context.project.facts.get(self.CODE, [])
-        own = next((f for f in shared if f.module is node), None)
+        shared = self.context.project.facts.get(self.CODE) or []
+        own = _own_facts(shared, self.context, self.context.text)
         if own is None:
             own = _facts(type(self), node, self.context, self.context.positions)
+        elif own.module is not node:
+            # Facts from the cache or another process: plan the renames on this tree, with the
+            # definitions and parameters the run judged.
+            fresh = _facts(type(self), node, self.context, self.context.positions)
+            if not _adopt(own, fresh):
+                own = fresh
         self.own = own
         self.plans, self.resolver = own.plans, own.resolver
         self.run = _run(shared, own, self.context.settings.unsafe_fixes)
@@ -248,22 +279,88 @@ class BuiltinParamName(Rule):
 # --- facts about one file -------------------------------------------------------------------
 
 
-def _facts(rule: type[Rule], module: cst.Module, context: FileContext,
+@functools.lru_cache(maxsize=4)
+def _candidates(text: str) -> tuple[bool, frozenset[str], bool] | None:
+    """What the `ast` tree holds for IAC302: whether some function may bind a built-in name as a
+    parameter or local, the built-in names passed by keyword, and whether a `**{...}` literal
+    passes one. None: `ast` cannot read the text."""
+    tree = prescan.tree(text)
+    if tree is None:
+        return None
+    sites, _ = callables.functions_ast(tree)
+    binds = any(callables.candidates_ast(site) for site in sites)
+    keywords: set[str] = set()
+    unpacked = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.keywords:
+            named, keys = callables.builtin_keywords_ast(node)
+            keywords.update(named)
+            unpacked = unpacked or bool(keys)
+    return binds, frozenset(keywords), unpacked
+
+
+def _own_facts(shared: list[FileFacts], context: FileContext, text: str) -> FileFacts | None:
+    """The collected facts of this file, if they describe this text."""
+    own = next((f for f in shared if (f.path, f.name) == (context.path, context.virtual_name)), None)
+    return own if own is not None and own.digest == text_digest(text) else None
+
+
+def _adopt(own: FileFacts, fresh: FileFacts) -> bool:
+    """Give `own` the tree and plans of `fresh` (the same text read again), with `own`'s definitions."""
+    if len(own.defs) != len(fresh.defs) or any(
+            (a.key, a.label, [p.old for p in a.params]) != (b.key, b.label, [p.old for p in b.params])
+            for a, b in zip(own.defs, fresh.defs)):
+        return False
+    same: dict[int, Any] = {}
+    for a, b in zip(own.defs, fresh.defs):
+        same[id(b)] = a
+        same.update((id(q), p) for p, q in zip(a.params, b.params))
+    own.plans = {func: [(same[id(d)], same[id(p)], *rest) for d, p, *rest in plan]
+                 for func, plan in fresh.plans.items()}
+    own.module, own.resolver = fresh.module, fresh.resolver
+    return True
+
+
+def _facts(rule: type[Rule], module: cst.Module | None, context: FileContext,
            positions: Mapping[cst.CSTNode, CodeRange] | None) -> FileFacts:
-    sites, classes = callables.functions(module)
-    defined = frozenset(s.node.name.value for s in sites) | frozenset(c.name.value for c in classes)
-    resolver = callables.Resolver(module, defined, context.virtual_name)
-    avoid = callables.module_names(module)
-    by_name = {c.name.value: c for c in classes}
+    """The file's facts; without `module` (nothing to rename), read from the `ast` tree alone."""
+    tree = prescan.tree(context.text)
+    suppressions = context.suppressions
+
+    def silenced_lines(lines: set[int]) -> bool:
+        return bool(suppressions) and any(suppressions.silences(rule, range(line, line + 1)) for line in lines)
 
     def silenced(node: cst.CSTNode, statement: cst.CSTNode | None) -> bool:
         # The same lines `FileContext` looks at: the node's and its statement's first line.
-        if positions is None or not context.suppressions or (where := positions.get(node)) is None:
+        if positions is None or not suppressions or (where := positions.get(node)) is None:
             return False
         lines = set(range(where.start.line, where.end.line + 1))
         if statement is not None and (start := positions.get(statement)) is not None:
             lines.add(start.start.line)
-        return any(context.suppressions.silences(rule, range(line, line + 1)) for line in lines)
+        return silenced_lines(lines)
+
+    if tree is not None:
+        ast_sites, ast_classes = callables.functions_ast(tree)
+        defined = frozenset(s.node.name for s in ast_sites) | frozenset(c.name for c in ast_classes)
+        resolver = callables.Resolver(defined, callables.imports_ast(tree, context.virtual_name))
+        calls = tuple(Call(c.callee, c.keywords, c.unpacked, silenced_lines({*c.lines, c.statement_line}))
+                      for c in callables.calls_ast(tree, resolver))
+    if module is None:
+        assert tree is not None, "a file `ast` cannot read is collected with libcst"
+        defs = [Def(site.key, site.label, ()) for site in ast_sites]
+        initialized = {id(s.cls) for s in ast_sites if s.cls is not None and s.node.name in ("__init__", "__new__")}
+        defs.extend(Def(c.name, c.name, (), resolver.first_base_ast(c, c.name))
+                    for c in ast_classes if id(c) not in initialized)
+        return FileFacts(context.path, context.virtual_name, context.text, tuple(defs), calls)
+
+    sites, classes = callables.functions(module)
+    if tree is None:
+        defined = frozenset(s.node.name.value for s in sites) | frozenset(c.name.value for c in classes)
+        resolver = callables.Resolver(defined, callables.imports(module, context.virtual_name))
+        calls = tuple(Call(site.callee, site.keywords, site.unpacked, silenced(site.node, site.statement))
+                      for site in callables.scan_calls(module, resolver))
+    avoid = callables.module_names(module)
+    by_name = {c.name.value: c for c in classes}
 
     # A callable this file also uses as a value (`register(_Action)`) may be called by keyword
     # from anywhere, `**kwargs` included: renaming its parameters is not safe.
@@ -280,14 +377,8 @@ def _facts(rule: type[Rule], module: cst.Module, context: FileContext,
     for cls in classes:
         if not any(s.cls is cls and s.node.name.value in ("__init__", "__new__") for s in sites):
             defs.append(Def(cls.name.value, cls.name.value, (), resolver.first_base(cls, cls.name.value)))
-    def scan() -> tuple[Call, ...]:
-        return tuple(Call(site.callee, site.keywords, site.unpacked, silenced(site.node, site.statement))
-                     for site in callables.scan_calls(module, resolver))
-
-    keywords = frozenset(a or b for a, b in _KEYWORD_ARGUMENTS.findall(context.text))
-    facts = FileFacts(context.path, context.virtual_name, context.text, tuple(defs), keywords, scan)
+    facts = FileFacts(context.path, context.virtual_name, context.text, tuple(defs), calls)
     facts.module, facts.plans, facts.resolver = module, plans, resolver
-    facts.has_plans, facts.text_hash = bool(plans), hash(context.text)
     return facts
 
 
