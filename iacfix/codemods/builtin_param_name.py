@@ -197,10 +197,10 @@ class BuiltinParamName(Rule):
         return found is None or found[0]
 
     @classmethod
-    def touched_by(cls, region: str, context: FileContext) -> bool:
+    def touched_by(cls, lines: str, context: FileContext) -> bool:
         # Another rule's edit gives this rule work only if it binds a built-in name or passes one
         # by keyword.
-        return _BINDINGS.search(region) is not None or _KEYWORD_ARGUMENTS.search(region) is not None
+        return _BINDINGS.search(lines) is not None or _KEYWORD_ARGUMENTS.search(lines) is not None
 
     @classmethod
     def collect(cls, module: cst.Module | None, context: FileContext) -> Any:
