@@ -145,3 +145,12 @@ def test_ast_and_libcst_read_the_same_calls_and_definitions(path: Path) -> None:
         if callables.local_bindings(site.node) or any(p.name.value in callables.BUILTIN_NAMES
                                                       for p in (*every, *stars)):
             assert callables.candidates_ast(ast_site), site.key
+
+
+def test_a_rewritten_caller_is_wanted_only_if_its_calls_reach_a_rename() -> None:
+    # A later pass: another rule changed the text, so the collected facts no longer describe it.
+    project, _ = collect_project(_units([("stack.py", STACK), ("app.py", APP)]), Settings())
+    reaching = "# edited\n" + APP.decode()
+    elsewhere = "# edited\n" + APP.decode().replace("TapStack(app, id=", "Other(app, id=")
+    assert BuiltinParamName.wants(reaching, _context(reaching, project, "app.py"))
+    assert not BuiltinParamName.wants(elsewhere, _context(elsewhere, project, "app.py"))

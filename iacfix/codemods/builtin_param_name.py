@@ -179,10 +179,18 @@ class BuiltinParamName(Rule):
         binds, keywords, _ = found
         if binds:
             return True
-        # Only keyword calls: work only if another file of the run renames such a parameter.
-        return any(param.old in keywords and param.keyword and param.new is not None
+        # Only keyword calls: work only if another file of the run renames such a parameter, and
+        # one of the calls reaches it (judged on facts read from the `ast` tree of this text).
+        if not any(param.old in keywords and param.keyword and param.new is not None
                    for facts in shared if (facts.path, facts.name) != (context.path, context.virtual_name)
-                   for definition in facts.defs for param in definition.params)
+                   for definition in facts.defs for param in definition.params):
+            return False
+        if context.text != text:
+            return True
+        fresh = _facts(cls, None, context, None)
+        run = _run(shared, fresh, context.settings.unsafe_fixes)
+        return any(run.call_verdict(fresh, call.callee, keyword) is not None
+                   for call in fresh.calls for keyword in call.keywords)
 
     @classmethod
     def collects(cls, text: str, context: FileContext) -> bool:
