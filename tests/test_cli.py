@@ -189,8 +189,8 @@ if len(sys.argv) > 1:
         iacfix.cli.run()
     except SystemExit:
         pass
-heavy = [m for m in sys.modules if m.partition(".")[0] in ("libcst", "markdown_it", "pygls")
-         or m in ("iacfix.config", "iacfix._pylint_config", "iacfix.codemods._engine")
+heavy = [m for m in sys.modules if m.partition(".")[0] in ("libcst", "markdown_it", "pygls", "email")
+         or m in ("iacfix.config", "iacfix._pylint_config", "iacfix.codemods._engine", "importlib.metadata")
          or (m.startswith("iacfix.codemods.") and not m.rpartition(".")[2].startswith("_"))]
 print(" ".join(sorted(heavy)), file=sys.stderr)
 """
