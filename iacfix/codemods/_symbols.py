@@ -20,7 +20,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -547,6 +546,8 @@ class _InstalledSource(_Source):
     def _write_cache(self, module: str, record: dict[str, Any]) -> None:
         # Atomic: a reader sees the old file or the whole new one. Any failure is ignored:
         # the cache only saves time.
+        import tempfile  # (with shutil, random, bz2, lzma: only a run that fills the cache needs it)
+
         try:
             self._cache_dir.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=self._cache_dir, prefix=f".{module}.", suffix=".tmp")
