@@ -71,16 +71,17 @@ class Rule(cst.CSTTransformer):
         return cls.TRIGGERS is None or cls.TRIGGERS.search(text) is not None
 
     @classmethod
-    def touched_by(cls, region: str, context: FileContext) -> bool:
-        """Can another rule's edit give this rule work in a file it has already been run on?
+    def touched_by(cls, lines: str, context: FileContext) -> bool:
+        """Can an edit give this rule work in a file it has already been run on?
 
-        `region` holds the lines the edit removed and added (the span from the first changed
-        line to the last, both sides). A rule that already looked at the file finds nothing new
-        unless the edit touched something it reads, which its `TRIGGERS` would match. Rules
-        without `TRIGGERS` say yes; a rule whose candidates an edit can create elsewhere (a
-        lengthened line, a name now used) must override this.
+        `lines` are the lines an edit changed (removed and added ones; only the added ones when the
+        question is whether another rule's fix, made in the same pass as this rule's, concerns
+        it). A rule that already looked at the file finds nothing new unless the edit touched
+        something it reads, which its `TRIGGERS` would match. Rules without `TRIGGERS` say yes; a
+        rule whose candidates an edit can create elsewhere (a lengthened line, a name now used)
+        must override this.
         """
-        return cls.TRIGGERS is None or cls.TRIGGERS.search(region) is not None
+        return cls.TRIGGERS is None or cls.TRIGGERS.search(lines) is not None
 
     @classmethod
     def collect(cls, module: cst.Module, context: FileContext) -> Any:

@@ -172,10 +172,10 @@ class BuiltinParamName(Rule):
         return _BINDINGS.search(text) is not None or _KEYWORD_ARGUMENTS.search(text) is not None
 
     @classmethod
-    def touched_by(cls, region: str, context: FileContext) -> bool:
+    def touched_by(cls, lines: str, context: FileContext) -> bool:
         # Another rule's edit gives this rule work only if it binds a built-in name or passes one
         # by keyword.
-        return _BINDINGS.search(region) is not None or _KEYWORD_ARGUMENTS.search(region) is not None
+        return _BINDINGS.search(lines) is not None or _KEYWORD_ARGUMENTS.search(lines) is not None
 
     @classmethod
     def collect(cls, module: cst.Module, context: FileContext) -> Any:

@@ -103,9 +103,9 @@ class LineTooLong(Rule):
         return bool(long_lines(text, context.line_length))
 
     @classmethod
-    def touched_by(cls, region: str, context: FileContext) -> bool:
+    def touched_by(cls, lines: str, context: FileContext) -> bool:
         # Another rule's fix can lengthen a line; pylint's length is never more than the raw one.
-        return any(len(line) > context.line_length for line in region.splitlines())
+        return any(len(line) > context.line_length for line in lines.splitlines())
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

@@ -6,15 +6,20 @@ import ast
 import re
 import string
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import libcst as cst
 
 from iacfix.codemods._percent import NoExactSpec, percent_spec
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 
+if TYPE_CHECKING:
+    from iacfix.codemods._context import FileContext
+
 _LEVEL_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal"})
 _LOGGER_NAME = re.compile(r"_*(?:\w+_)?(?:logger|log)_?", re.IGNORECASE)
+# A message built before the call: an f-string, `.format(`, or a string followed by `%` or `+`.
+_EAGER = re.compile(r"""\b[fF][rRbB]?["']|\.format\s*\(|["']\s*[%+]""")
 
 
 class LoggingFstring(Rule):
@@ -73,6 +78,12 @@ class LoggingFstring(Rule):
         r"\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\s*\(",
     )
     REFERENCE = "https://docs.python.org/3/howto/logging.html#optimization"
+
+    @classmethod
+    def touched_by(cls, lines: str, context: FileContext) -> bool:
+        # A logging call gives work only with a message built eagerly (`_EAGER`); a fixed call
+        # (`"x %s", y`) has none of these.
+        return cls.TRIGGERS.search(lines) is not None and _EAGER.search(lines) is not None
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         position = _message_position(original_node)
