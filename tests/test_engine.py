@@ -225,3 +225,26 @@ def test_a_fix_that_gives_another_rule_work_is_finished_in_the_same_run() -> Non
         "from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (\n"
         "    S3BucketServerSideEncryptionConfigurationA,\n)\n")
     assert fix_source(result.new, "stack.py", settings).new == result.new
+
+
+def test_a_candidate_deferred_to_the_next_pass_is_fixed_even_off_the_changed_lines() -> None:
+    # IAC302 renames `id` on one line of the call; IAC303 then leaves that statement's long line
+    # (another line) to the next pass, which must run although the rename did not touch that line.
+    source = (
+        "class Stack:\n"
+        "    def __init__(self):\n"
+        "        self.role = self._role(\"Role\")\n"
+        "\n"
+        "    def _role(self, id: str):\n"
+        "        return Role(\n"
+        "            self,\n"
+        "            id,\n"
+        "            managed_policies=[ManagedPolicy.from_aws_managed_policy_name(\"service-role/"
+        "AWSLambdaBasicExecutionRole-long\")],\n"
+        "        )\n"
+    )
+    result = engine.fix_source(source.encode(), "stack.py", Settings())
+    assert {(f.code, f.fixed) for f in result.findings} >= {("IAC302", True), ("IAC303", True)}
+    assert max(len(line) for line in result.new.decode().splitlines()) <= 120
+    again = engine.fix_source(result.new, "stack.py", Settings())
+    assert again.new == result.new

@@ -224,7 +224,8 @@ class ApiNameRule(Rule):
         plan = self.plans[statement]
         result = self._results.get(statement)
         if result is None or len(updated_node.body) != 1 or updated_node.body[0] is not result:
-            return updated_node  # another rule rewrote the line, or `;`-joined statements: leave it
+            self.defer()  # another rule rewrote the line, or `;`-joined statements: the next pass
+            return updated_node
         leaving = plan.drops | set(plan.moves)
         assert not isinstance(result.names, cst.ImportStar)
         new_lines: list[cst.BaseStatement] = []
@@ -288,6 +289,8 @@ class ApiNameRule(Rule):
         carried: list[cst.EmptyLine] = []
         if self.edits:
             body, carried = self.edits.apply(body)
+        if self.edits.unapplied:
+            self.defer()
         if self.added:
             body = self._add_imports(list(body))
         if body is updated_node.body:

@@ -46,7 +46,8 @@ class BatchTransformer(cst.CSTTransformer):
     """Dispatches each node to the rules that handle its type, chaining `leave_*` results.
 
     `visit_*` return values are ignored: children are always visited, since another rule may
-    want them. A `leave_*` that changes the node's type ends the chain for that node.
+    want them. A `leave_*` that changes the node's type ends the chain for that node. `changed`
+    says whether any hook replaced a node: if none did, the tree is the one it was given.
 
     libcst calls `on_visit`/`on_leave` for every node and the attribute hooks for every field:
     the hooks of a node type are looked up once per type, and the attribute hooks are skipped
@@ -59,6 +60,7 @@ class BatchTransformer(cst.CSTTransformer):
         self._context = context
         self._visit = _hooks(rules, "visit_")
         self._leave = _hooks(rules, "leave_")
+        self.changed = False  # a `leave_*` hook returned another node than it was given
         # type -> (is a statement, its visit hooks, its leave hooks)
         self._table: dict[type, tuple[bool, tuple[Callable[..., object], ...], tuple[Callable[..., object], ...]]] = {}
         if not any("_" in name for name in (*self._visit, *self._leave)):
@@ -84,7 +86,10 @@ class BatchTransformer(cst.CSTTransformer):
         statement, _, leave = self._table.get(kind) or self._entry(kind)
         node: object = updated_node
         for hook in leave:
-            node = _call(hook, original_node, node)
+            result = _call(hook, original_node, node)
+            if result is not node:
+                self.changed = True
+            node = result
             if type(node) is not kind:
                 break
         if statement:

@@ -137,6 +137,8 @@ class FileContext:
         self.positions: Mapping[cst.CSTNode, CodeRange] | None = None
         self.statement_stack: list[cst.CSTNode] = []
         self.pending: list[PendingFinding] = []
+        # Rules that left a candidate for the next pass because another rule rewrote it first.
+        self.deferred: set[type[Rule]] = set()
 
     @property
     def in_markdown(self) -> bool:

@@ -256,8 +256,11 @@ class _Fixer:
                 return self.refuse(Preflight(False, TOO_DEEP))
             new_module, pending = outcome
             # `Module.bytes` generates the code again: generate once, encode as `bytes` does.
-            new_text = new_module.code
-            new_data = new_text.encode(new_module.encoding)
+            if new_module is module:  # no rule changed a node
+                new_text, new_data = text, data
+            else:
+                new_text = new_module.code
+                new_data = new_text.encode(new_module.encoding)
             if new_data == data:
                 findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
@@ -287,10 +290,11 @@ class _Fixer:
             # can give another rule work (a renamed import that no longer fits its line): another pass
             # runs when two rules fixed, or when a rule other than the one that fixed wants the new
             # text (the cheap pre-check). Auditing suppressions needs a pass over the final text.
-            # A rule that already ran on this text needs another look only when an edit touched
-            # what it reads (`Rule.touched_by`): a rule that did not fix, when the changed lines
-            # (both sides) concern it; a rule that fixed, only when another rule fixed too and the
-            # new lines concern it (its own fix is idempotent: the fixture tests prove it). Over the
+            # A rule that already ran on this text needs another look only when it deferred a
+            # candidate another rule rewrote first (`Rule.defer`), or when an edit touched what it
+            # reads (`Rule.touched_by`): a rule that did not fix, when the changed lines (both
+            # sides) concern it; a rule that fixed, only when another rule fixed too and the new
+            # lines concern it (its own fix is idempotent: the fixture tests prove it). Over the
             # corpus, 9 of 129 second passes run as "every other wanting rule" changed anything,
             # all of them IAC303 on a line another fix lengthened.
             fixers = {item.rule for item in pending if item.fixed}
@@ -298,7 +302,7 @@ class _Fixer:
                 after = self._context(new_text)
                 removed, added = _changed_lines(old_text, new_text)
                 again = [rule for rule in self.rules if rule not in self.broken and rule.wants(new_text, after)
-                         and (rule not in active
+                         and (rule not in active or rule in context.deferred
                               or (rule not in fixers and rule.touched_by(removed + added, after))
                               or (len(fixers) > 1 and rule in fixers and rule.touched_by(added, after)))]
                 if not again:
@@ -343,11 +347,13 @@ class _Fixer:
     ) -> tuple[cst.Module, list[PendingFinding]] | None:
         while rules:
             context.pending = []
+            context.deferred = set()
             context.statement_stack = []
             instances = [rule(context) for rule in rules]
             try:
                 self._resolve_metadata(module, instances, context)
-                new_module = module.visit(BatchTransformer(instances, context))
+                batch = BatchTransformer(instances, context)
+                new_module = module.visit(batch)
             except RuleCrash as crash:
                 self.broken.add(crash.rule)
                 self.internal.append(f"internal error in {crash.rule.CODE} "
@@ -357,7 +363,9 @@ class _Fixer:
             except RecursionError:
                 return None
             assert isinstance(new_module, cst.Module)
-            return new_module, context.pending
+            # libcst rebuilds every node even when no rule changed one: then the tree is the
+            # one parsed, and the caller need not generate its code to compare.
+            return (new_module if batch.changed else module), context.pending
         return module, []
 
     @staticmethod

@@ -192,16 +192,23 @@ class BodyEdits:
 
     A rule marks the node it returns from `leave_SimpleStatementLine`, and applies the edits in
     `leave_IndentedBlock` / `leave_Module`. A statement another rule replaced meanwhile is not
-    found and stays as it is (the marking rule left it valid).
+    found and stays as it is (the marking rule left it valid); `unapplied` says so, and the rule
+    then defers to the next pass.
     """
 
     def __init__(self) -> None:
         self.removed: set[int] = set()
         self.replaced: dict[int, list[cst.BaseStatement]] = {}
         self._keep: list[cst.CSTNode] = []  # keeps the ids above valid
+        self._applied: set[int] = set()
 
     def __bool__(self) -> bool:
         return bool(self.removed or self.replaced)
+
+    @property
+    def unapplied(self) -> bool:
+        """Some marked statement was not found in any block `apply` saw."""
+        return bool((self.removed | self.replaced.keys()) - self._applied)
 
     def remove(self, statement: cst.BaseStatement) -> None:
         self._keep.append(statement)
@@ -217,8 +224,11 @@ class BodyEdits:
         carried: list[cst.EmptyLine] = []
         for statement in body:
             if id(statement) in self.removed:
+                self._applied.add(id(statement))
                 carried.extend(_comment_lines(statement))
                 continue
+            if id(statement) in self.replaced:
+                self._applied.add(id(statement))
             for new in self.replaced.get(id(statement), [statement]):
                 if carried and isinstance(new, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                     new = new.with_changes(leading_lines=[*carried, *new.leading_lines])

@@ -121,6 +121,11 @@ class Rule(cst.CSTTransformer):
             safety = FixSafety.NONE
         return self.context.record(self, node, message, safety, severity)
 
+    def defer(self) -> None:
+        """Leave a candidate to the next pass: another rule rewrote its node in this pass (the
+        engine then runs this rule again on the result, whatever lines the edit touched)."""
+        self.context.deferred.add(type(self))
+
     def report_on_lines(self, line: int, column: int, message: str) -> None:
         """Record a report-only finding at a known position (for text-level checks)."""
         self.context.record_at(self, line, column, message)

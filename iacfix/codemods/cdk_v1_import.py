@@ -352,6 +352,8 @@ class CdkV1Import(Rule):
         if not self.needs and not self.edits:
             return updated_node
         body, carried = self.edits.apply(updated_node.body)
+        if self.edits.unapplied:
+            self.defer()
         if carried:
             updated_node = updated_node.with_changes(footer=[*carried, *updated_node.footer])
         for module, name, asname in sorted(self.needs, key=lambda need: (need[0], need[1] or "", need[2] or "")):

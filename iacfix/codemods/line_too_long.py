@@ -124,8 +124,10 @@ class LineTooLong(Rule):
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         where = self._position(original_node)
         lines = self._claim(where.start.line, where.end.line) if where else []
-        if not lines or not updated_node.deep_equals(original_node):
-            # Nothing long here, or another rule rewrote the statement: the next pass measures it.
+        if not lines:
+            return updated_node
+        if not updated_node.deep_equals(original_node):
+            self.defer()  # another rule rewrote the statement: the next pass measures it
             return updated_node
         assert where is not None
         split = self._split_imports(original_node, where, lines)
@@ -158,7 +160,10 @@ class LineTooLong(Rule):
         part = getattr(original, field)
         start, end = self._position(original), self._position(part)
         lines = self._claim(start.start.line, end.end.line) if start and end else []
-        if not lines or not getattr(updated, field).deep_equals(part):
+        if not lines:
+            return updated
+        if not getattr(updated, field).deep_equals(part):
+            self.defer()
             return updated
         assert start is not None
         fixed = self._fix(original, lines, start.start.column)
