@@ -59,9 +59,11 @@ def _codes(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _check_codes(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
+    codes = _codes(values)
+    if not codes:
+        return codes  # nothing to check: the rules (and libcst) are not imported for it
     from iacfix.codemods import ALL_RULES
 
-    codes = _codes(values)
     known = {rule.CODE for rule in ALL_RULES} | {rule.NAME for rule in ALL_RULES}
     for code in codes:
         if code not in known and not any(rule.CODE.startswith(code.upper()) for rule in ALL_RULES):
