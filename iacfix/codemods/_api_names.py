@@ -12,6 +12,7 @@ from typing import ClassVar, Sequence
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._bindings import FileNames
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._import_edits import (
@@ -52,11 +53,11 @@ def suspect(text: str, package: str) -> bool:
     def owned(module: str) -> bool:
         return module.partition(".")[0] == package and index.is_managed(module)
 
-    for node in ast.walk(names.tree):
-        if isinstance(node, ast.Import):
-            if any(owned(alias.name) and not index.has_module(alias.name) for alias in node.names):
-                return True
-        elif isinstance(node, ast.ImportFrom) and not node.level and owned(node.module or ""):
+    for node in prescan.of_type(text, ast.Import) or ():
+        if any(owned(alias.name) and not index.has_module(alias.name) for alias in node.names):
+            return True
+    for node in prescan.of_type(text, ast.ImportFrom) or ():
+        if not node.level and owned(node.module or ""):
             module = node.module or ""
             if not index.has_module(module) or any(
                     alias.name != "*" and not index.exports(module, alias.name) for alias in node.names):
