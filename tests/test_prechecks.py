@@ -135,3 +135,48 @@ def test_line_length_precheck_does_not_tokenize_but_skips_short_and_silenced_lin
                  "# https://example.com/" + "a" * 200 + "\n"):
         assert not _fires("IAC303", text, tmp_path)
         assert not _wants("IAC303", text, tmp_path)
+
+
+def test_bucket_precheck_wants_a_bucket_without_a_block_only(tmp_path: Path) -> None:
+    text = _CDK_STACK.format(line='s3.Bucket(self, "Data", versioned=True)')
+    assert _fires("IAC202", text, tmp_path)
+    assert _wants("IAC202", text, tmp_path)
+    for line in ('s3.Bucket(self, "Data", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)',
+                 's3.Bucket(self, "Data", **bucket_props)', 's3.Bucket.from_bucket_name(self, "B", "name")'):
+        text = _CDK_STACK.format(line=line)
+        assert not _fires("IAC202", text, tmp_path), line
+        assert not _wants("IAC202", text, tmp_path), line
+
+
+def test_kms_precheck_wants_a_symmetric_key_without_rotation_only(tmp_path: Path) -> None:
+    head = "from aws_cdk import aws_kms as kms\n"
+    text = _CDK_STACK.format(line='kms.Key(self, "Key", key_usage=kms.KeyUsage.ENCRYPT_DECRYPT)')
+    assert _fires("IAC501", head + text, tmp_path)
+    assert _wants("IAC501", head + text, tmp_path)
+    for line in ('kms.Key(self, "Key", enable_key_rotation=True)', 'kms.Key(self, "Key", **props)',
+                 'kms.Key(self, "Key", key_spec=kms.KeySpec.RSA_2048)', 'kms.CfnKey(self, "Key", key_usage="SIGN_VERIFY")'):
+        text = head + _CDK_STACK.format(line=line)
+        assert not _fires("IAC501", text, tmp_path), line
+        assert not _wants("IAC501", text, tmp_path), line
+
+
+def test_bucket_name_precheck_wants_a_name_without_the_account_only(tmp_path: Path) -> None:
+    text = _CDK_STACK.format(line='s3.Bucket(self, "Data", bucket_name="app-data")')
+    assert _fires("IAC203", text, tmp_path)
+    assert _wants("IAC203", text, tmp_path)
+    for line in ('s3.Bucket(self, "Data", bucket_name=f"app-data-{self.account}")',
+                 's3.Bucket(self, "Data", bucket_name=f"app-{Stack.of(self).account}-data")',
+                 's3.Bucket(self, "Data", bucket_name=name_for("data"))', 's3.Bucket(self, "Data")'):
+        text = _CDK_STACK.format(line=line)
+        assert not _fires("IAC203", text, tmp_path), line
+        assert not _wants("IAC203", text, tmp_path), line
+
+
+def test_stdlib_precheck_is_the_rule_judgement(tmp_path: Path) -> None:
+    text = 'import json\n\n\ndef handler(event, context):\n    return json.dumps({"at": time.\\\n        time()})\n'
+    assert _fires("IAC306", text, tmp_path)
+    assert _wants("IAC306", text, tmp_path)
+    for near in ('import json  # time\n\nx = json.dumps(time.time())\n'.replace("x = json", "import time\nx = json"),
+                 'def f(time):\n    return time.time()\n', 'x = time.no_such_function()\n', 'from os import *\nx = time.time()\n'):
+        assert not _fires("IAC306", near, tmp_path), near
+        assert not _wants("IAC306", near, tmp_path), near

@@ -109,3 +109,8 @@ def calls_of(text: str, names: Iterable[str]) -> list[tuple[str, ast.Call]] | No
 def keywords(call: ast.Call) -> set[str | None]:
     """The keyword names of a call (None stands for `**mapping`)."""
     return {keyword.arg for keyword in call.keywords}
+
+
+def starred(call: ast.Call) -> bool:
+    """`*args` or `**mapping` in the call: any keyword may be in there."""
+    return any(isinstance(arg, ast.Starred) for arg in call.args) or None in keywords(call)
