@@ -180,3 +180,30 @@ def test_stdlib_precheck_is_the_rule_judgement(tmp_path: Path) -> None:
                  'def f(time):\n    return time.time()\n', 'x = time.no_such_function()\n', 'from os import *\nx = time.time()\n'):
         assert not _fires("IAC306", near, tmp_path), near
         assert not _wants("IAC306", near, tmp_path), near
+
+
+def test_iam_precheck_wants_a_wildcard_action_on_every_resource_only(tmp_path: Path) -> None:
+    head = "from aws_cdk import aws_iam as iam\n"
+    for line in ('iam.PolicyStatement(actions=["s3:*"], resources=["*"])',
+                 'policy = {"Effect": "Allow", "Action": "*", "Resource": "*"}'):
+        text = head + _CDK_STACK.format(line=line)
+        assert _fires("IAC204", text, tmp_path), line
+        assert _wants("IAC204", text, tmp_path), line
+    for line in ('iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], conditions={"k": "*"})',
+                 'iam.PolicyStatement(actions=["s3:*"], resources=[bucket.arn_for_objects("*")])',
+                 'policy = {"Action": "logs:*", "Resource": arn, "Sid": "*"}'):
+        text = head + _CDK_STACK.format(line=line)
+        assert not _fires("IAC204", text, tmp_path), line
+        assert not _wants("IAC204", text, tmp_path), line
+
+
+def test_api_key_precheck_passes_over_files_that_add_a_usage_plan(tmp_path: Path) -> None:
+    head = "from aws_cdk import aws_apigateway as apigw\n"
+    text = head + _CDK_STACK.format(line='apigw.ApiKey(self, "Key")')
+    assert _fires("IAC205", text, tmp_path)
+    assert _wants("IAC205", text, tmp_path)
+    for line in ('key = apigw.ApiKey(self, "Key"); api.add_usage_plan("Plan").add_api_key(key)',
+                 'api = apigw.RestApi(self, "Api", api_key_source_type=apigw.ApiKeySourceType.HEADER)'):
+        text = head + _CDK_STACK.format(line=line)
+        assert not _fires("IAC205", text, tmp_path), line
+        assert not _wants("IAC205", text, tmp_path), line
