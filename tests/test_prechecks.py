@@ -207,3 +207,17 @@ def test_api_key_precheck_passes_over_files_that_add_a_usage_plan(tmp_path: Path
         text = head + _CDK_STACK.format(line=line)
         assert not _fires("IAC205", text, tmp_path), line
         assert not _wants("IAC205", text, tmp_path), line
+
+
+def test_retain_precheck_wants_a_retaining_policy_given_only(tmp_path: Path) -> None:
+    head = "from aws_cdk import RemovalPolicy\n"
+    for line in ('s3.Bucket(self, "Data", removal_policy=RemovalPolicy.RETAIN)',
+                 'table.apply_removal_policy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)'):
+        text = head + _CDK_STACK.format(line=line)
+        assert _fires("IAC404", text, tmp_path), line
+        assert _wants("IAC404", text, tmp_path), line
+    for line in ('policy = RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY',
+                 's3.Bucket(self, "Data", removal_policy=RemovalPolicy.DESTROY)  # not RemovalPolicy.RETAIN'):
+        text = head + _CDK_STACK.format(line=line)
+        assert not _fires("IAC404", text, tmp_path), line
+        assert not _wants("IAC404", text, tmp_path), line
