@@ -59,9 +59,11 @@ def _codes(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _check_codes(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
+    codes = _codes(values)
+    if not codes:
+        return codes  # nothing to check: the rules (and libcst) are not imported for it
     from iacfix.codemods import ALL_RULES
 
-    codes = _codes(values)
     known = {rule.CODE for rule in ALL_RULES} | {rule.NAME for rule in ALL_RULES}
     for code in codes:
         if code not in known and not any(rule.CODE.startswith(code.upper()) for rule in ALL_RULES):
@@ -183,6 +185,8 @@ def _run_paths(paths: Sequence[str], resolver: Resolver, mode: str, output_forma
     progress = Progress(sys.stderr.isatty() and not quiet and output_format == "text")
     results = iter_paths(paths, settings, resolver=resolver, cache=cache, jobs=jobs, on_total=progress.start,
                          on_done=progress.step)
+    # Results are kept only for outputs written at the end; a text run holds one file at a time.
+    keep = output_format != "text" or report is not None
     final: list[FileResult] = []
     diffs: dict[str, str] = {}
     findings_out = sys.stderr if mode == "diff" else sys.stdout
@@ -205,10 +209,12 @@ def _run_paths(paths: Sequence[str], resolver: Resolver, mode: str, output_forma
             except OSError as error:
                 result = _failed(result, f"cannot write: {error.strerror or error}")
         tally.add(result)
-        final.append(result)
-        if result.changed and mode == "diff":
-            diffs[result.path] = unified_diff(_text(result, result.old), _text(result, result.new), result.path,
-                                              new_file=result.new_file)
+        if keep:
+            final.append(result)
+        diff = unified_diff(_text(result, result.old), _text(result, result.new), result.path,
+                            new_file=result.new_file) if result.changed and mode == "diff" else ""
+        if diff and output_format == "json":
+            diffs[result.path] = diff
         if output_format != "text":
             continue
         if result.error is not None or result.internal_errors or result.notes or result.changed or (
@@ -218,8 +224,8 @@ def _run_paths(paths: Sequence[str], resolver: Resolver, mode: str, output_forma
             click.echo(result.error.format(result.path), err=True)
         for message in (*result.internal_errors, *result.notes):
             click.echo(message if message.startswith(result.path + ":") else f"{result.path}: {message}", err=True)
-        if diffs.get(result.path):
-            click.echo(colorize_diff(diffs[result.path]) if colored else diffs[result.path], nl=False,
+        if diff:
+            click.echo(colorize_diff(diff) if colored else diff, nl=False,
                        color=colored)
         if not quiet:
             for finding in result.findings:

@@ -180,6 +180,33 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert "API index: aws-cdk-lib " in version.stdout
 
 
+_IMPORTED = """
+import sys
+sys.argv = ["iacfix", *sys.argv[1:]]
+import iacfix.cli
+if len(sys.argv) > 1:
+    try:
+        iacfix.cli.run()
+    except SystemExit:
+        pass
+heavy = [m for m in sys.modules if m.partition(".")[0] in ("libcst", "markdown_it", "pygls", "email")
+         or m in ("iacfix.config", "iacfix._pylint_config", "iacfix.codemods._engine", "importlib.metadata")
+         or (m.startswith("iacfix.codemods.") and not m.rpartition(".")[2].startswith("_"))]
+print(" ".join(sorted(heavy)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [(), ("--version",), ("--help",)])
+def test_start_up_imports_no_libcst_and_no_rule(args: tuple[str, ...]) -> None:
+    # STYLE: cli.py does not import libcst; an editor pays for every module imported before the work.
+    proc = subprocess.run([sys.executable, "-c", _IMPORTED, *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == "", f"imported at start-up: {proc.stderr.strip()}"
+    if args == ("--version",):
+        assert proc.stdout.startswith("iacfix ") and "API index: " in proc.stdout
+
+
 def test_lsp_without_its_extra_says_how_to_get_it() -> None:
     probe = ("import sys; sys.modules['pygls'] = None; sys.argv = ['iacfix', 'lsp']; "
              "from iacfix.cli import run; run()")

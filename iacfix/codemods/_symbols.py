@@ -16,16 +16,15 @@ from __future__ import annotations
 import difflib
 import functools
 import gzip
-import importlib.metadata
 import json
 import os
 import re
-import tempfile
+import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from iacfix.codemods._apiscan import (
     DISTRIBUTIONS,
@@ -37,6 +36,9 @@ from iacfix.codemods._apiscan import (
     scan_module,
     unpack_classes,
 )
+
+if TYPE_CHECKING:
+    import importlib.metadata  # imported only for a version the shipped file does not describe
 
 SHIPPED_INDEX = Path(__file__).resolve().parent.parent / "data" / "api_index.json.gz"
 ENV_VAR = "IACFIX_API_INDEX"
@@ -290,6 +292,12 @@ def open_index(
         sources[dist] = _ShippedSource(dist, shipped, None)
         if not installed:
             continue
+        quick = _installed_version(dist, path)
+        if quick is not None and quick[1] == shipped.packages[dist]:
+            sources[dist] = _ShippedSource(dist, shipped, Path(quick[0], DISTRIBUTIONS[dist]))
+            continue
+        if quick == ("", ""):
+            continue  # not installed
         found = _find_installed(dist, path)
         if found is None or not found.version:
             continue
@@ -301,7 +309,60 @@ def open_index(
     return ApiIndex(shipped, sources)
 
 
+def _installed_version(dist: str, path: list[str] | None) -> tuple[str, str] | None:
+    """(folder, version) of the `dist` that `importlib.metadata.distribution` would find, in the
+    common case of one `<name>-<version>.dist-info` folder in a folder of `path`; ("", "") when
+    no folder of `path` has it; None when unsure (an egg, a zip, two candidates, a custom
+    finder): then ask importlib.metadata, whose import alone costs a cold `iacfix -` 20 ms."""
+    from importlib.machinery import PathFinder
+
+    if any(getattr(finder, "find_distributions", None) is not None and finder is not PathFinder
+           for finder in sys.meta_path):
+        return None
+    wanted = _normalize(dist)
+    for entry in sys.path if path is None else path:
+        folder = entry or "."
+        if folder.lower().endswith(".egg"):
+            return None
+        try:
+            children = os.listdir(folder)
+        except NotADirectoryError:
+            return None  # a zip on the path may hold metadata
+        except OSError:
+            continue
+        # Matched as importlib.metadata's `Lookup` does.
+        found = [child for child in children if child.lower().endswith((".dist-info", ".egg-info"))
+                 and _normalize(child.lower().rpartition(".")[0].partition("-")[0]) == wanted]
+        if not found:
+            continue
+        if len(found) != 1 or not found[0].lower().endswith(".dist-info"):
+            return None
+        version = _metadata_version(os.path.join(folder, found[0], "METADATA"))
+        return None if version is None else (entry, version)
+    return ("", "")
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _metadata_version(metadata: str) -> str | None:
+    """The `Version:` header of a METADATA file (the headers end at the first empty line)."""
+    try:
+        with open(metadata, encoding="utf-8") as lines:
+            for line in lines:
+                if not line.strip():
+                    return None
+                if line.startswith("Version:"):
+                    return line.partition(":")[2].strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
 def _find_installed(dist: str, path: list[str] | None) -> importlib.metadata.Distribution | None:
+    import importlib.metadata
+
     try:
         if path is None:
             return importlib.metadata.distribution(dist)
@@ -485,6 +546,8 @@ class _InstalledSource(_Source):
     def _write_cache(self, module: str, record: dict[str, Any]) -> None:
         # Atomic: a reader sees the old file or the whole new one. Any failure is ignored:
         # the cache only saves time.
+        import tempfile  # (with shutil, random, bz2, lzma: only a run that fills the cache needs it)
+
         try:
             self._cache_dir.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=self._cache_dir, prefix=f".{module}.", suffix=".tmp")
