@@ -56,11 +56,11 @@ def suspect(text: str, package: str) -> bool:
     for node in prescan.of_type(text, ast.Import) or ():
         if any(owned(alias.name) and not index.has_module(alias.name) for alias in node.names):
             return True
-    for node in prescan.of_type(text, ast.ImportFrom) or ():
-        if not node.level and owned(node.module or ""):
-            module = node.module or ""
+    for statement in prescan.of_type(text, ast.ImportFrom) or ():
+        if not statement.level and owned(statement.module or ""):
+            module = statement.module or ""
             if not index.has_module(module) or any(
-                    alias.name != "*" and not index.exports(module, alias.name) for alias in node.names):
+                    alias.name != "*" and not index.exports(module, alias.name) for alias in statement.names):
                 return True
     for attribute in names.attributes:
         base = _module_of(attribute.value, names, index)

@@ -10,8 +10,8 @@ import libcst as cst
 from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._args import code, has_star_args, keyword, positional
 from iacfix.codemods._aws_rule import AwsRule
-from iacfix.codemods._imports import CDKTF, dotted, reference_or_import
 from iacfix.codemods._context import FileContext
+from iacfix.codemods._imports import CDKTF, dotted, reference_or_import
 from iacfix.codemods._rule import FixSafety, Severity
 from iacfix.codemods._stackrefs import walk
 

@@ -89,7 +89,7 @@ class MissingLambdaAsset(Rule):
         if not isinstance(literal, cst.SimpleString):
             return updated_node  # built at run time: nothing to check
         value = literal.evaluated_value
-        if not _relative(value):
+        if not isinstance(value, str) or not _relative(value):
             return updated_node  # absolute, already under lib/, a URL or outside the project: not ours
         view = self._project()
         bare = value.removeprefix("./").rstrip("/")

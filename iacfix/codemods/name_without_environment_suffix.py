@@ -8,9 +8,9 @@ import re
 import libcst as cst
 
 from iacfix.codemods import _prescan as prescan
-from iacfix.codemods._context import FileContext
 from iacfix.codemods._args import code, keyword, within_line
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import dotted
 from iacfix.codemods._rule import FixSafety, Severity
 from iacfix.codemods._stackrefs import Where
