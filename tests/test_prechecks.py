@@ -38,3 +38,186 @@ def test_forcing_restores_the_prechecks() -> None:
     with forced_prechecks([rule]):
         assert rule.wants("nothing to see", None)  # type: ignore[arg-type]
     assert not rule.wants("nothing to see", None)  # type: ignore[arg-type]
+
+
+# --- the tightened pre-checks: a file the rule fires on is wanted, a near miss is not -----------
+
+def _wants(code: str, text: str, tmp_path: Path) -> bool:
+    from iacfix.codemods._context import FileContext
+    from iacfix.settings import Settings
+
+    rule = next(r for r in ALL_RULES if r.CODE == code)
+    path = tmp_path / "stack.py"
+    path.write_text(text)
+    return rule.wants(text, FileContext(str(path), text, Settings()))
+
+
+def _fires(code: str, text: str, tmp_path: Path) -> bool:
+    """Whether the rule finds anything with its pre-check forced to say yes."""
+    from iacfix.codemods._engine import fix_source
+
+    rule = next(r for r in ALL_RULES if r.CODE == code)
+    path = tmp_path / "stack.py"
+    path.write_text(text)
+    with forced_prechecks([rule]):
+        result = fix_source(text, str(path), rules=[rule])
+    return any(finding.code == code for finding in result.findings)
+
+
+_CDK_STACK = '''from aws_cdk import Stack, aws_s3 as s3, aws_lambda as lambda_
+
+
+class AppStack(Stack):
+    def __init__(self, scope, construct_id, environment_suffix: str, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        {line}
+'''
+
+
+def test_suffix_precheck_wants_a_plain_name_keyword(tmp_path: Path) -> None:
+    text = _CDK_STACK.format(line='s3.Bucket(self, "Data", bucket_name="app-data")')
+    assert _fires("IAC504", text, tmp_path)
+    assert _wants("IAC504", text, tmp_path)
+
+
+def test_suffix_precheck_passes_over_suffixed_names_and_name_keywords_of_other_calls(tmp_path: Path) -> None:
+    for line in ('s3.Bucket(self, "Data", bucket_name=f"app-data-{environment_suffix}")',
+                 's3.Bucket(self, "Data", bucket_name=f"app-{self.stage}-data")',
+                 'lambda_.Function(self, "Fn", function_name=self.node.id)',
+                 'ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)'):
+        text = _CDK_STACK.format(line=line)
+        assert not _fires("IAC504", text, tmp_path), line
+        assert not _wants("IAC504", text, tmp_path), line
+
+
+def test_suffix_precheck_wants_the_name_keyword_of_a_cdktf_resource(tmp_path: Path) -> None:
+    text = '''from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue as Queue
+
+
+class AppStack(TerraformStack):
+    def __init__(self, scope, id, environment_suffix: str) -> None:
+        super().__init__(scope, id)
+        Queue(self, "q", name="orders")
+'''
+    assert _fires("IAC504", text, tmp_path)
+    assert _wants("IAC504", text, tmp_path)
+
+
+def test_asset_precheck_wants_a_relative_literal_path_only(tmp_path: Path) -> None:
+    wanted = ('lambda_.Code.from_asset("lambda/processor")', 'lambda_.AssetCode(path="src")',
+              'LambdaFunction(self, "f", filename="function.zip")',
+              'lambda_.DockerImageCode.from_image_asset(directory="docker")')
+    for line in wanted:
+        assert _wants("IAC402", _CDK_STACK.format(line=line), tmp_path), line
+    passed_over = ('lambda_.Code.from_asset("lib/lambda/processor")', 'lambda_.Code.from_asset(os.path.join(HERE, "x"))',
+                   'lambda_.Code.from_asset(f"{root}/lambda")', 'lambda_.Code.from_asset("/opt/lambda")',
+                   'lambda_.Code.from_asset("../lambda")', 'open(filename="lambda/processor")',
+                   'TerraformAsset(self, "a", "lambda")')
+    for line in passed_over:
+        assert not _wants("IAC402", _CDK_STACK.format(line=line), tmp_path), line
+
+
+def test_asset_precheck_wants_a_file_the_rule_fixes(tmp_path: Path) -> None:
+    (tmp_path / "cdk.json").write_text('{"app": "python3 app.py"}\n')
+    (tmp_path / "lib" / "lambda").mkdir(parents=True)
+    (tmp_path / "lib" / "lambda" / "index.py").write_text("def handler(event, context):\n    return event\n")
+    text = _CDK_STACK.format(line='lambda_.Code.from_asset("lambda")')
+    assert _fires("IAC402", text, tmp_path)
+    assert _wants("IAC402", text, tmp_path)
+
+
+def test_line_length_precheck_does_not_tokenize_but_skips_short_and_silenced_lines(tmp_path: Path) -> None:
+    long_call = "x = call(" + ", ".join(f"argument_{i}" for i in range(20)) + ")\n"
+    assert _fires("IAC303", long_call, tmp_path)
+    assert _wants("IAC303", long_call, tmp_path)
+    for text in ("x = 1\n" * 50, long_call.rstrip("\n") + "  # pylint: disable=line-too-long\n",
+                 "# https://example.com/" + "a" * 200 + "\n"):
+        assert not _fires("IAC303", text, tmp_path)
+        assert not _wants("IAC303", text, tmp_path)
+
+
+def test_bucket_precheck_wants_a_bucket_without_a_block_only(tmp_path: Path) -> None:
+    text = _CDK_STACK.format(line='s3.Bucket(self, "Data", versioned=True)')
+    assert _fires("IAC202", text, tmp_path)
+    assert _wants("IAC202", text, tmp_path)
+    for line in ('s3.Bucket(self, "Data", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)',
+                 's3.Bucket(self, "Data", **bucket_props)', 's3.Bucket.from_bucket_name(self, "B", "name")'):
+        text = _CDK_STACK.format(line=line)
+        assert not _fires("IAC202", text, tmp_path), line
+        assert not _wants("IAC202", text, tmp_path), line
+
+
+def test_kms_precheck_wants_a_symmetric_key_without_rotation_only(tmp_path: Path) -> None:
+    head = "from aws_cdk import aws_kms as kms\n"
+    text = _CDK_STACK.format(line='kms.Key(self, "Key", key_usage=kms.KeyUsage.ENCRYPT_DECRYPT)')
+    assert _fires("IAC501", head + text, tmp_path)
+    assert _wants("IAC501", head + text, tmp_path)
+    for line in ('kms.Key(self, "Key", enable_key_rotation=True)', 'kms.Key(self, "Key", **props)',
+                 'kms.Key(self, "Key", key_spec=kms.KeySpec.RSA_2048)', 'kms.CfnKey(self, "Key", key_usage="SIGN_VERIFY")'):
+        text = head + _CDK_STACK.format(line=line)
+        assert not _fires("IAC501", text, tmp_path), line
+        assert not _wants("IAC501", text, tmp_path), line
+
+
+def test_bucket_name_precheck_wants_a_name_without_the_account_only(tmp_path: Path) -> None:
+    text = _CDK_STACK.format(line='s3.Bucket(self, "Data", bucket_name="app-data")')
+    assert _fires("IAC203", text, tmp_path)
+    assert _wants("IAC203", text, tmp_path)
+    for line in ('s3.Bucket(self, "Data", bucket_name=f"app-data-{self.account}")',
+                 's3.Bucket(self, "Data", bucket_name=f"app-{Stack.of(self).account}-data")',
+                 's3.Bucket(self, "Data", bucket_name=name_for("data"))', 's3.Bucket(self, "Data")'):
+        text = _CDK_STACK.format(line=line)
+        assert not _fires("IAC203", text, tmp_path), line
+        assert not _wants("IAC203", text, tmp_path), line
+
+
+def test_stdlib_precheck_is_the_rule_judgement(tmp_path: Path) -> None:
+    text = 'import json\n\n\ndef handler(event, context):\n    return json.dumps({"at": time.\\\n        time()})\n'
+    assert _fires("IAC306", text, tmp_path)
+    assert _wants("IAC306", text, tmp_path)
+    for near in ('import json  # time\n\nx = json.dumps(time.time())\n'.replace("x = json", "import time\nx = json"),
+                 'def f(time):\n    return time.time()\n', 'x = time.no_such_function()\n', 'from os import *\nx = time.time()\n'):
+        assert not _fires("IAC306", near, tmp_path), near
+        assert not _wants("IAC306", near, tmp_path), near
+
+
+def test_iam_precheck_wants_a_wildcard_action_on_every_resource_only(tmp_path: Path) -> None:
+    head = "from aws_cdk import aws_iam as iam\n"
+    for line in ('iam.PolicyStatement(actions=["s3:*"], resources=["*"])',
+                 'policy = {"Effect": "Allow", "Action": "*", "Resource": "*"}'):
+        text = head + _CDK_STACK.format(line=line)
+        assert _fires("IAC204", text, tmp_path), line
+        assert _wants("IAC204", text, tmp_path), line
+    for line in ('iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], conditions={"k": "*"})',
+                 'iam.PolicyStatement(actions=["s3:*"], resources=[bucket.arn_for_objects("*")])',
+                 'policy = {"Action": "logs:*", "Resource": arn, "Sid": "*"}'):
+        text = head + _CDK_STACK.format(line=line)
+        assert not _fires("IAC204", text, tmp_path), line
+        assert not _wants("IAC204", text, tmp_path), line
+
+
+def test_api_key_precheck_passes_over_files_that_add_a_usage_plan(tmp_path: Path) -> None:
+    head = "from aws_cdk import aws_apigateway as apigw\n"
+    text = head + _CDK_STACK.format(line='apigw.ApiKey(self, "Key")')
+    assert _fires("IAC205", text, tmp_path)
+    assert _wants("IAC205", text, tmp_path)
+    for line in ('key = apigw.ApiKey(self, "Key"); api.add_usage_plan("Plan").add_api_key(key)',
+                 'api = apigw.RestApi(self, "Api", api_key_source_type=apigw.ApiKeySourceType.HEADER)'):
+        text = head + _CDK_STACK.format(line=line)
+        assert not _fires("IAC205", text, tmp_path), line
+        assert not _wants("IAC205", text, tmp_path), line
+
+
+def test_retain_precheck_wants_a_retaining_policy_given_only(tmp_path: Path) -> None:
+    head = "from aws_cdk import RemovalPolicy\n"
+    for line in ('s3.Bucket(self, "Data", removal_policy=RemovalPolicy.RETAIN)',
+                 'table.apply_removal_policy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)'):
+        text = head + _CDK_STACK.format(line=line)
+        assert _fires("IAC404", text, tmp_path), line
+        assert _wants("IAC404", text, tmp_path), line
+    for line in ('policy = RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY',
+                 's3.Bucket(self, "Data", removal_policy=RemovalPolicy.DESTROY)  # not RemovalPolicy.RETAIN'):
+        text = head + _CDK_STACK.format(line=line)
+        assert not _fires("IAC404", text, tmp_path), line
+        assert not _wants("IAC404", text, tmp_path), line

@@ -12,6 +12,7 @@ from typing import ClassVar, Sequence
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._bindings import FileNames
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._import_edits import (
@@ -52,14 +53,14 @@ def suspect(text: str, package: str) -> bool:
     def owned(module: str) -> bool:
         return module.partition(".")[0] == package and index.is_managed(module)
 
-    for node in ast.walk(names.tree):
-        if isinstance(node, ast.Import):
-            if any(owned(alias.name) and not index.has_module(alias.name) for alias in node.names):
-                return True
-        elif isinstance(node, ast.ImportFrom) and not node.level and owned(node.module or ""):
-            module = node.module or ""
+    for node in prescan.of_type(text, ast.Import) or ():
+        if any(owned(alias.name) and not index.has_module(alias.name) for alias in node.names):
+            return True
+    for statement in prescan.of_type(text, ast.ImportFrom) or ():
+        if not statement.level and owned(statement.module or ""):
+            module = statement.module or ""
             if not index.has_module(module) or any(
-                    alias.name != "*" and not index.exports(module, alias.name) for alias in node.names):
+                    alias.name != "*" and not index.exports(module, alias.name) for alias in statement.names):
                 return True
     for attribute in names.attributes:
         base = _module_of(attribute.value, names, index)

@@ -13,7 +13,7 @@ import builtins
 import keyword
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from iacfix.codemods import _prescan as prescan
 
@@ -29,14 +29,15 @@ class Imported:
 class FileNames:
     """Every binding and use of every name in one file."""
 
-    def __init__(self, tree: ast.Module, is_module: Callable[[str], bool]) -> None:
+    def __init__(self, tree: ast.Module, is_module: Callable[[str], bool],
+                 nodes: Iterable[ast.AST] | None = None) -> None:
         self.tree = tree
         self.imports: dict[str, list[Imported]] = defaultdict(list)  # one entry per import site
         self.other: Counter[str] = Counter()  # bindings that are not imports
         self.loads: Counter[str] = Counter()
         self.exported: set[str] = set()  # strings listed in `__all__`
         self.attributes: list[ast.Attribute] = []  # `x.y` whose `x` is a name or a dotted name
-        self._visit(tree, is_module)
+        self._visit(ast.walk(tree) if nodes is None else nodes, is_module)
         # Names imported at the top level (visible in every function) -- the ones a fix may reuse.
         self.top_level = {alias.asname or alias.name.partition(".")[0]
                           for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))
@@ -46,8 +47,8 @@ class FileNames:
     @classmethod
     def parse(cls, text: str, is_module: Callable[[str], bool]) -> FileNames | None:
         """None when the running Python cannot parse the text (libcst may; the rules then stay quiet)."""
-        tree = prescan.tree(text)  # one `ast` read per text, shared with the other rules' pre-checks
-        return None if tree is None else cls(tree, is_module)
+        tree = prescan.tree(text)  # one `ast` read and walk per text, shared with the other rules' pre-checks
+        return None if tree is None else cls(tree, is_module, prescan.nodes(text))
 
     def module_of(self, local: str) -> str | None:
         """The module `local` stands for, when every binding of it imports that same module."""
@@ -79,8 +80,8 @@ class FileNames:
         """Whether binding `name` could clash with something: any use or binding, a builtin, a keyword."""
         return name in self.seen or keyword.iskeyword(name) or hasattr(builtins, name)
 
-    def _visit(self, tree: ast.Module, is_module: Callable[[str], bool]) -> None:
-        for node in ast.walk(tree):
+    def _visit(self, nodes: Iterable[ast.AST], is_module: Callable[[str], bool]) -> None:
+        for node in nodes:
             if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
                     self.loads[node.id] += 1

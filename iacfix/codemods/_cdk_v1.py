@@ -12,7 +12,9 @@ import ast
 import functools
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._bindings import FileNames
 from iacfix.codemods._references import V1_CORE, ast_dotted, file_names
 from iacfix.codemods._symbols import load_index
@@ -66,7 +68,7 @@ def v1_survey(text: str) -> Survey | None:
     survey.free_core = names.loads["core"] > 0 and "core" not in names.imports and not names.other["core"]
     constructs = index.names("constructs") or frozenset()
     root = index.names(_ROOT) or frozenset()
-    for node in ast.walk(names.tree):
+    for node in _imports_and_attributes(text):
         if isinstance(node, ast.Import):
             if any(a.name == V1_CORE or is_alpha(a.name) for a in node.names):
                 survey.work = True
@@ -89,6 +91,11 @@ def v1_survey(text: str) -> Survey | None:
         if survey.work:
             break
     return survey
+
+
+def _imports_and_attributes(text: str) -> Iterator[ast.AST]:
+    for kind in (ast.Import, ast.ImportFrom, ast.Attribute):
+        yield from prescan.of_type(text, kind) or ()
 
 
 def is_alpha(module: str) -> bool:

@@ -76,6 +76,23 @@ def long_lines(text: str, limit: int) -> tuple[LongLine, ...]:
     return _long_lines(text, limit)
 
 
+def may_have_long_lines(text: str, limit: int) -> bool:
+    """Cheap superset of `long_lines(text, limit)` being non-empty, for a pre-check: the same
+    judgement without tokenizing (lines inside multi-line strings count here)."""
+    if max(map(len, text.split("\n")), default=0) <= limit:  # a raw line is never shorter than pylint's
+        return False
+    lines = physical_lines(text)
+    candidates = [index for index, line in enumerate(lines) if len(line) > limit]
+    silenced = _silenced(lines, LINE_TOO_LONG) if candidates else set()
+    for index in candidates:
+        if index in silenced:
+            continue
+        cut = _cut_pragma(lines[index]).rstrip()
+        if len(cut) > limit and not IGNORE_LONG_LINES.search(cut):
+            return True
+    return False
+
+
 @functools.lru_cache(maxsize=4)  # a rule's `wants` and its pass measure the same text
 def _long_lines(text: str, limit: int) -> tuple[LongLine, ...]:
     lines = physical_lines(text)

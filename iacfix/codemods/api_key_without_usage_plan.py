@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._rule import FixSafety, Severity
 
 _PROVIDER = "cdktf_cdktf_provider_aws"
@@ -23,6 +26,7 @@ _PLANS = {
     "aws_cdk.aws_apigateway.RateLimitedApiKey",
 }
 _PLAN_METHODS = frozenset({"add_usage_plan", "add_api_key_to_usage_plan"})
+_KEY_NAMES = frozenset({key.rpartition(".")[2] for key in _KEYS} | {"add_api_key"})
 
 
 class ApiKeyWithoutUsagePlan(AwsRule):
@@ -88,6 +92,20 @@ class ApiKeyWithoutUsagePlan(AwsRule):
     FIX_SAFETY = FixSafety.NONE
     TRIGGERS = re.compile(r"ApiKey|add_api_key")
     REFERENCE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html"
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # `ast` look: a key, and no call of a method that puts keys in a plan (that alone silences
+        # the rule for the whole file, whatever its receiver).
+        if cls.TRIGGERS.search(text) is None:
+            return False
+        calls = prescan.of_type(text, ast.Call)
+        keys = prescan.calls_of(text, _KEY_NAMES)
+        if calls is None or keys is None:
+            return True
+        return bool(keys) and not any(isinstance(call.func, ast.Attribute) and call.func.attr in _PLAN_METHODS
+                                      for call in calls)
+
     NAMES = {
         f"{_PROVIDER}.api_gateway_api_key.ApiGatewayApiKey": (),
         f"{_PROVIDER}.api_gateway_usage_plan_key.ApiGatewayUsagePlanKey": ("key_id", "key_type", "usage_plan_id"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._args import code, keyword, within_line
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import CDK
 from iacfix.codemods._rule import FixSafety, Severity
 from iacfix.codemods._stackrefs import CALLER_IDENTITY, CDK_NAMES, CDKTF_NAMES, Ref, cdk_ref, cdktf_ref
@@ -101,6 +104,16 @@ class BucketNameWithoutAccount(AwsRule):
     FIX_SAFETY = FixSafety.SAFE
     TRIGGERS = re.compile(r"bucket_name\s*=|S3Bucket\(")
     REFERENCE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # `ast` look: a bucket given a string name with no field that names the account.
+        if cls.TRIGGERS.search(text) is None:
+            return False
+        calls = prescan.calls_of(text, _PARAMETERS)
+        return calls is None or any(_may_lack_account(argument.value) for name, call in calls
+                                    for argument in call.keywords if argument.arg == _PARAMETERS[name])
+
     NAMES = {
         **CDK_NAMES,
         **CDKTF_NAMES,
@@ -141,6 +154,26 @@ class BucketNameWithoutAccount(AwsRule):
             arg.with_changes(value=value) if arg is updated_arg else arg for arg in updated_node.args
         ])
         return within_line(new, original_node, source=self.context.text, line_length=self.context.line_length)
+
+
+_PARAMETERS = {target.rpartition(".")[2]: parameter for target, parameter in _BUCKETS.items()}
+
+
+def _may_lack_account(value: ast.expr) -> bool:
+    """Could `flatten` + `_has_account` take this `ast` value for a name without the account? A
+    string (its text is judged in the pass: escapes), or an f-string no field of which reads a
+    name that `_ACCOUNT_TEXT` matches in the field's code."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, str)
+    if not isinstance(value, ast.JoinedStr):
+        return False
+    for part in value.values:
+        if isinstance(part, ast.FormattedValue):
+            for node in ast.walk(part.value):
+                name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+                if name.isascii() and _ACCOUNT_TEXT.search(name):
+                    return False
+    return True
 
 
 def _has_account(literal: str, fields: list[str]) -> bool:

@@ -7,8 +7,10 @@ import re
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._args import code, has_star_args, keyword, positional
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import CDKTF, dotted, reference_or_import
 from iacfix.codemods._rule import FixSafety, Severity
 from iacfix.codemods._stackrefs import walk
@@ -98,6 +100,17 @@ class BucketWithoutPublicAccessBlock(AwsRule):
     FIX_SAFETY = FixSafety.SAFE
     TRIGGERS = re.compile(r"S3Bucket\b|\bBucket\(")
     REFERENCE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html"
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # `ast` look: a CDKTF `S3Bucket`, or a CDK `Bucket` that does not set `block_public_access`.
+        if cls.TRIGGERS.search(text) is None:
+            return False
+        calls = prescan.calls_of(text, ("Bucket", "S3Bucket"))
+        return calls is None or any(
+            name == "S3Bucket" or not ({"block_public_access", None} & prescan.keywords(call) or prescan.starred(call))
+            for name, call in calls)
+
     NAMES = {
         _S3_BUCKET: ("id", "provider", "region"),
         _BLOCK: ("bucket", *_SETTINGS, "provider", "region"),

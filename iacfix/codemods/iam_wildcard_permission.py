@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._args import keyword
 from iacfix.codemods._aws_rule import AwsRule
 from iacfix.codemods._context import FileContext
@@ -85,7 +87,21 @@ class IamWildcardPermission(AwsRule):
     def wants(cls, text: str, context: FileContext) -> bool:
         # A finding needs a wildcard action besides the `"*"` resource: a second `"*"`, or `"s3:*"`.
         stars = cls.TRIGGERS.findall(text, 0)
-        return len(stars) >= 2 or (len(stars) == 1 and _WILDCARD_ACTION_TEXT.search(text) is not None)
+        if not (len(stars) >= 2 or (len(stars) == 1 and _WILDCARD_ACTION_TEXT.search(text) is not None)):
+            return False
+        # `ast` look: a statement (dict or call) with both, the wildcard action and the `"*"` resource.
+        dicts, calls = prescan.of_type(text, ast.Dict), prescan.of_type(text, ast.Call)
+        if dicts is None or calls is None:
+            return True
+        for node in dicts:
+            fields = {key.value: value for key, value in zip(node.keys, node.values) if isinstance(key, ast.Constant)}
+            if "Action" in fields and "Resource" in fields and _ast_wild(fields["Action"], fields["Resource"]):
+                return True
+        for call in calls:
+            given = {argument.arg: argument.value for argument in call.keywords}
+            if "actions" in given and "resources" in given and _ast_wild(given["actions"], given["resources"]):
+                return True
+        return False
     REFERENCE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
     NAMES = {**_STATEMENTS, "aws_cdk.aws_iam.Effect": ("DENY",)}
 
@@ -113,6 +129,16 @@ class IamWildcardPermission(AwsRule):
             shown = ", ".join(f"`{a}`" for a in wild)
             self.report(node, f"IAM statement allows {shown} on every resource (`*`); grant the actions and "
                               "resources the code needs", fixable=False)
+
+
+def _ast_wild(actions: ast.expr, resources: ast.expr) -> bool:
+    """`_check` on `ast` values: a wildcard action, and `"*"` among the resources."""
+    return any(_WILDCARD_ACTION.fullmatch(a) for a in _ast_texts(actions)) and "*" in _ast_texts(resources)
+
+
+def _ast_texts(node: ast.expr) -> list[str]:
+    values = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    return [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
 
 
 def _text(node: cst.BaseExpression | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
@@ -10,7 +11,7 @@ from iacfix.codemods._args import has_star_args, keyword
 from iacfix.codemods._aws_rule import AwsRule
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import dotted
-from iacfix.codemods._prescan import calls_of, keywords
+from iacfix.codemods._prescan import calls_of, starred
 from iacfix.codemods._rule import FixSafety, Severity
 
 # The key class, and its parameters that say the key is not a rotatable symmetric one.
@@ -99,8 +100,8 @@ class KmsKeyWithoutRotation(AwsRule):
         # A key created without `enable_key_rotation` (`ast` look: most files set it).
         if cls.TRIGGERS.search(text) is None:
             return False
-        calls = calls_of(text, {target.rpartition(".")[2] for target in _KEYS})
-        return calls is None or any("enable_key_rotation" not in keywords(call) for _, call in calls)
+        calls = calls_of(text, _KEY_PARAMETERS)
+        return calls is None or any(_may_rotate(call, _KEY_PARAMETERS[name]) for name, call in calls)
     REFERENCE = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"
     NAMES = {
         "aws_cdk.aws_kms.Key": ("enable_key_rotation", "key_spec", "key_usage"),
@@ -125,6 +126,30 @@ class KmsKeyWithoutRotation(AwsRule):
         if not self.report(original_node, "KMS key does not rotate its key material; enable automatic rotation"):
             return updated_node
         return self.add_keywords(original_node, updated_node, [("enable_key_rotation", cst.Name("True"))])
+
+
+# Class name -> the parameters that may make its key not rotatable (every target of that name's).
+_KEY_PARAMETERS: dict[str, set[str]] = {}
+for _target, _parameters in _KEYS.items():
+    _KEY_PARAMETERS.setdefault(_target.rpartition(".")[2], set()).update(_parameters)
+
+
+def _may_rotate(call: ast.Call, parameters: set[str]) -> bool:
+    """`leave_Call`'s judgement on an `ast` call: no `enable_key_rotation`, no key store, no
+    `*args`, and a symmetric key as far as its spec and usage say."""
+    given = {argument.arg: argument.value for argument in call.keywords}
+    if "enable_key_rotation" in given or starred(call) or any(store in given for store in _KEY_STORES):
+        return False
+    return all(_ast_member(given[name]) in _ROTATABLE for name in parameters if name in given)
+
+
+def _ast_member(value: ast.expr) -> str | None:
+    """`_member` on an `ast` value."""
+    if isinstance(value, ast.Constant):
+        return value.value if isinstance(value.value, str) else None
+    if isinstance(value, ast.Attribute):
+        return value.attr
+    return value.id if isinstance(value, ast.Name) else None
 
 
 def _member(value: cst.BaseExpression) -> str | None:

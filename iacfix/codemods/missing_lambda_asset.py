@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._project_rules import ProjectView, view_for
 from iacfix.codemods._rule import FixSafety, Rule, Severity
 
@@ -65,6 +67,15 @@ class MissingLambdaAsset(Rule):
         "lib/lambda/processor/index.py": "def handler(event, context):\n    return event\n",
     }
 
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # An asset call given a relative path as a plain string (`ast` look: most paths are built
+        # at run time or already under lib/).
+        if cls.TRIGGERS.search(text) is None:
+            return False
+        calls = prescan.of_type(text, ast.Call)
+        return calls is None or any(_movable(_ast_asset_value(call)) for call in calls)
+
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self._view: ProjectView | None = None
@@ -78,8 +89,7 @@ class MissingLambdaAsset(Rule):
         if not isinstance(literal, cst.SimpleString):
             return updated_node  # built at run time: nothing to check
         value = literal.evaluated_value
-        if not isinstance(value, str) or not value or value.startswith(("/", "~", "lib/", "./lib/")) \
-                or ":" in value or ".." in value:
+        if not isinstance(value, str) or not _relative(value):
             return updated_node  # absolute, already under lib/, a URL or outside the project: not ours
         view = self._project()
         bare = value.removeprefix("./").rstrip("/")
@@ -98,6 +108,36 @@ class MissingLambdaAsset(Rule):
         if not self._looked_up:
             self._view, self._looked_up = view_for(self.context), True
         return self._view
+
+
+def _relative(value: object) -> bool:
+    """A path this rule may move under lib/: not absolute, not under lib/ already, no URL, not outside."""
+    return isinstance(value, str) and bool(value) and not value.startswith(("/", "~", "lib/", "./lib/")) \
+        and ":" not in value and ".." not in value
+
+
+def _movable(value: ast.expr | None) -> bool:
+    return isinstance(value, ast.Constant) and _relative(value.value)
+
+
+# The asset calls as `_asset_argument` knows them: name -> (the path's keyword, may it be positional).
+_ASSET_CALLS = {"from_asset": ("path", True), "AssetCode": ("path", True), "from_image_asset": ("directory", True),
+                "AssetImageCode": ("directory", True), "TerraformAsset": ("path", False)}
+
+
+def _ast_asset_value(call: ast.Call) -> ast.expr | None:
+    """`_asset_argument` on an `ast` call: the argument holding the asset path."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    keyword, positional = _ASSET_CALLS.get(name, ("filename" if name.startswith("Lambda") else "", False))
+    if not keyword:
+        return None
+    for argument in call.keywords:
+        if argument.arg == keyword:
+            return argument.value
+    if positional and call.args and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    return None
 
 
 def _asset_argument(call: cst.Call) -> int | None:

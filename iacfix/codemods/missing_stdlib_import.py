@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import importlib.util
-import re
 import sys
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import libcst as cst
 
@@ -27,7 +27,6 @@ MODULES = frozenset({
     "string", "struct", "subprocess", "sys", "tempfile", "textwrap", "threading", "time", "traceback",
     "typing", "urllib", "uuid", "warnings", "zipfile", "zoneinfo",
 })
-_USE = re.compile(r"(?<![\w.])(" + "|".join(sorted(MODULES)) + r")\s*\.\s*[A-Za-z_]")
 
 
 class MissingStdlibImport(Rule):
@@ -91,13 +90,12 @@ class MissingStdlibImport(Rule):
     def wants(cls, text: str, context: FileContext) -> bool:
         if context.is_fragment:  # a fragment's imports are in the rest of the file
             return False
-        used = set(_USE.findall(text))
-        # Cheap: a module named on an import line is most likely imported; the tree decides the rest.
-        return any(not re.search(rf"^[ \t]*(?:import|from)[ \t][^\n]*\b{name}\b", text, re.MULTILINE) for name in used)
+        # The rule's own judgement, on the shared `ast` walk (cached: the pass reuses it).
+        return bool(_missing_imports(text))
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
-        self.missing = _missing_imports(context.text)
+        self.missing = dict(_missing_imports(context.text))
         self.first_use: dict[str, cst.Attribute] = {}
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -115,20 +113,22 @@ class MissingStdlibImport(Rule):
         return updated_node.with_changes(body=body)
 
 
+@functools.lru_cache(maxsize=4)  # `wants` and the pass ask about the same text
 def _missing_imports(text: str) -> dict[str, list[str]]:
     """Module name -> the import statements to add for it (`urllib` -> `import urllib.parse`)."""
-    tree = prescan.tree(text)  # one `ast` read per text, shared with the other rules' pre-checks
-    if tree is None:
+    nodes = prescan.nodes(text)  # one `ast` read and walk per text, shared with the other rules' pre-checks
+    if nodes is None:
         return {}
-    bound, star = _bound_names(tree)
+    attributes: dict[str, set[str]] = {}
+    for node in prescan.of_type(text, ast.Attribute) or ():
+        if isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load) and node.value.id in MODULES:
+            attributes.setdefault(node.value.id, set()).add(node.attr)
+    if not attributes:
+        return {}
+    bound, star = _bound_names(nodes)
     if star:
         return {}  # `from x import *` may bind any name
-    attributes: dict[str, set[str]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and isinstance(node.ctx, ast.Load):
-            name = node.value.id
-            if name in MODULES and name not in bound:
-                attributes.setdefault(name, set()).add(node.attr)
+    attributes = {name: attrs for name, attrs in attributes.items() if name not in bound}
     missing = {}
     for name, attrs in attributes.items():
         statements = _imports_for(name, attrs)
@@ -137,11 +137,11 @@ def _missing_imports(text: str) -> dict[str, list[str]]:
     return missing
 
 
-def _bound_names(tree: ast.AST) -> tuple[set[str], bool]:
+def _bound_names(nodes: Iterable[ast.AST]) -> tuple[set[str], bool]:
     """Every name the module binds anywhere, in any scope; and whether it has a star import."""
     names: set[str] = set()
     star = False
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

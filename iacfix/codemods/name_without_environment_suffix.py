@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
 
-from iacfix.codemods._context import FileContext
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._args import code, keyword, within_line
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import dotted
 from iacfix.codemods._rule import FixSafety, Severity
 from iacfix.codemods._stackrefs import Where
@@ -137,7 +139,18 @@ class NameWithoutEnvironmentSuffix(AwsRule):
     def wants(cls, text: str, context: FileContext) -> bool:
         # A finding needs the suffix in the file and a name keyword given a string that has no
         # environment field yet; most generated stacks already add it to every name.
-        return SUFFIX in text and _CANDIDATE.search(text) is not None
+        if SUFFIX not in text or _CANDIDATE.search(text) is None:
+            return False
+        # `ast` look: a CDK name keyword, or a CDKTF class's name keyword (`name=` is everywhere).
+        calls = prescan.calls_of(text, _CDKTF_CLASSES)
+        every = prescan.of_type(text, ast.Call)
+        if calls is None or every is None:
+            return True
+        cdktf: dict[int, set[str]] = {}
+        for name, call in calls:
+            cdktf.setdefault(id(call), set()).update(_CDKTF_PARAMETERS[name])
+        return any(_unsuffixed(keyword.value) for call in every for keyword in call.keywords
+                   if keyword.arg in CDK_NAME_PARAMETERS or keyword.arg in cdktf.get(id(call), ()))
     REFERENCE = "https://docs.aws.amazon.com/cdk/v2/guide/resources.html#resources_physical_names"
     NAMES = {qualified: (parameter,) for qualified, parameter in CDKTF_NAME_PARAMETERS.items()}
 
@@ -179,6 +192,37 @@ class NameWithoutEnvironmentSuffix(AwsRule):
         value = fit(splice(new, [(at, at, suffix, "-")]), before.value, self.context.text, self.context.line_length)
         new_call = updated.with_changes(args=[a.with_changes(value=value) if a is after else a for a in updated.args])
         return within_line(new_call, original, source=self.context.text, line_length=self.context.line_length)
+
+
+# CDKTF class name -> its name parameters (a class name the last part of more than one target gets all).
+_CDKTF_PARAMETERS: dict[str, set[str]] = {}
+for _qualified, _parameter in CDKTF_NAME_PARAMETERS.items():
+    _CDKTF_PARAMETERS.setdefault(_qualified.rpartition(".")[2], set()).add(_parameter)
+_CDKTF_CLASSES = frozenset(_CDKTF_PARAMETERS)
+
+
+def _unsuffixed(value: ast.expr) -> bool:
+    """Could `flatten` + `_plain` take this `ast` value for a name without a suffix? A string, or
+    an f-string none of whose fields is a name that mentions the environment."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, str)
+    if not isinstance(value, ast.JoinedStr):
+        return False
+    for part in value.values:
+        if isinstance(part, ast.FormattedValue):
+            path = _ast_dotted(part.value)
+            if path is not None and _ENVIRONMENT_FIELD.search(path):
+                return False
+    return True
+
+
+def _ast_dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _ast_dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
 
 
 def _plain(flat: object) -> bool:

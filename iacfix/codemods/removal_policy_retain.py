@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._args import has_star_args, keyword
 from iacfix.codemods._aws_rule import AwsRule
+from iacfix.codemods._context import FileContext
 from iacfix.codemods._rule import FixSafety, Severity
 
 _REMOVAL_POLICIES = frozenset({"aws_cdk.RemovalPolicy", "aws_cdk.core.RemovalPolicy"})
 _RETAINING = frozenset({"RETAIN", "RETAIN_ON_UPDATE_OR_DELETE"})
+
+
+def _retains(call: ast.Call) -> bool:
+    """Could `visit_Call` take a retaining policy from this `ast` call? Any argument of
+    `apply_removal_policy` (libcst's first argument may be a keyword one) or `removal_policy=`."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "apply_removal_policy":
+        values = [a.value if isinstance(a, ast.Starred) else a for a in call.args] + [k.value for k in call.keywords]
+    else:
+        values = [k.value for k in call.keywords if k.arg == "removal_policy"]
+    return any(isinstance(value, ast.Attribute) and value.attr in _RETAINING for value in values)
 _BUCKET = "aws_cdk.aws_s3.Bucket"
 
 
@@ -64,6 +77,16 @@ class RemovalPolicyRetain(AwsRule):
     FIX_SAFETY = FixSafety.SAFE
     TRIGGERS = re.compile(r"RemovalPolicy\.RETAIN")
     REFERENCE = "https://docs.aws.amazon.com/cdk/v2/guide/resources.html#resources_removal"
+
+    @classmethod
+    def wants(cls, text: str, context: FileContext) -> bool:
+        # `ast` look: a retaining policy given as `removal_policy=` or to `apply_removal_policy`
+        # (most files that name it only mention it, or set it on a condition).
+        if cls.TRIGGERS.search(text) is None:
+            return False
+        calls = prescan.of_type(text, ast.Call)
+        return calls is None or any(_retains(call) for call in calls)
+
     NAMES = {
         "aws_cdk.RemovalPolicy": ("DESTROY", "RETAIN", "RETAIN_ON_UPDATE_OR_DELETE"),
         _BUCKET: ("removal_policy", "auto_delete_objects"),

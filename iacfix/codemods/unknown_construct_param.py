@@ -9,6 +9,7 @@ import re
 
 import libcst as cst
 
+from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._call_args import exploded, keyword_arg, one_line, with_args, without_args
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._import_edits import dotted
@@ -334,8 +335,8 @@ def _suspects(text: str) -> bool:
     if names is None:
         return False
     index = load_index()
-    for node in ast.walk(names.tree):
-        if not isinstance(node, ast.Call) or not node.keywords:
+    for node in prescan.of_type(text, ast.Call) or ():
+        if not node.keywords:
             continue
         path = ast_dotted(node.func)
         target = resolve(path, names, index) if path else None
