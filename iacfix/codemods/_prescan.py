@@ -106,6 +106,15 @@ def calls_of(text: str, names: Iterable[str]) -> list[tuple[str, ast.Call]] | No
     return [(name, call) for name, call in calls if name in wanted]
 
 
+def text_fields(value: ast.expr) -> list[ast.expr] | None:
+    """The fields of a string or f-string (`[]` for a plain string); None for any other value."""
+    if isinstance(value, ast.Constant):
+        return [] if isinstance(value.value, str) else None
+    if isinstance(value, ast.JoinedStr):
+        return [part.value for part in value.values if isinstance(part, ast.FormattedValue)]
+    return None
+
+
 def keywords(call: ast.Call) -> set[str | None]:
     """The keyword names of a call (None stands for `**mapping`)."""
     return {keyword.arg for keyword in call.keywords}

@@ -163,16 +163,14 @@ def _may_lack_account(value: ast.expr) -> bool:
     """Could `flatten` + `_has_account` take this `ast` value for a name without the account? A
     string (its text is judged in the pass: escapes), or an f-string no field of which reads a
     name that `_ACCOUNT_TEXT` matches in the field's code."""
-    if isinstance(value, ast.Constant):
-        return isinstance(value.value, str)
-    if not isinstance(value, ast.JoinedStr):
+    fields = prescan.text_fields(value)
+    if fields is None:
         return False
-    for part in value.values:
-        if isinstance(part, ast.FormattedValue):
-            for node in ast.walk(part.value):
-                name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
-                if name.isascii() and _ACCOUNT_TEXT.search(name):
-                    return False
+    for field in fields:
+        for node in ast.walk(field):
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+            if name.isascii() and _ACCOUNT_TEXT.search(name):
+                return False
     return True
 
 

@@ -12,6 +12,7 @@ from iacfix.codemods._args import code, keyword, within_line
 from iacfix.codemods._aws_rule import AwsRule
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._imports import dotted
+from iacfix.codemods._references import ast_dotted
 from iacfix.codemods._rule import FixSafety, Severity
 from iacfix.codemods._stackrefs import Where
 from iacfix.codemods._string_fields import FIELD, fit, flatten, splice
@@ -204,25 +205,10 @@ _CDKTF_CLASSES = frozenset(_CDKTF_PARAMETERS)
 def _unsuffixed(value: ast.expr) -> bool:
     """Could `flatten` + `_plain` take this `ast` value for a name without a suffix? A string, or
     an f-string none of whose fields is a name that mentions the environment."""
-    if isinstance(value, ast.Constant):
-        return isinstance(value.value, str)
-    if not isinstance(value, ast.JoinedStr):
+    fields = prescan.text_fields(value)
+    if fields is None:
         return False
-    for part in value.values:
-        if isinstance(part, ast.FormattedValue):
-            path = _ast_dotted(part.value)
-            if path is not None and _ENVIRONMENT_FIELD.search(path):
-                return False
-    return True
-
-
-def _ast_dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _ast_dotted(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
+    return not any((path := ast_dotted(field)) is not None and _ENVIRONMENT_FIELD.search(path) for field in fields)
 
 
 def _plain(flat: object) -> bool:
