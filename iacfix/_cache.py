@@ -90,7 +90,9 @@ class Cache:
     def key(self, *parts: bytes | str) -> str:
         return digest(self.prefix, *parts)
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: str, count_miss: bool = True) -> Any | None:
+        """The value stored under `key`, or None. `count_miss=False` is for a look-up made before
+        knowing whether the value is needed at all: a hit counts, a miss does not."""
         if self._db is None:
             return None
         try:
@@ -99,7 +101,7 @@ class Cache:
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
             value = None
         if value is None:
-            self.misses += 1
+            self.misses += count_miss
         else:
             self.hits += 1
             self._touched.append((time.time(), key))

@@ -154,3 +154,32 @@ def test_a_rewritten_caller_is_wanted_only_if_its_calls_reach_a_rename() -> None
     elsewhere = "# edited\n" + APP.decode().replace("TapStack(app, id=", "Other(app, id=")
     assert BuiltinParamName.wants(reaching, _context(reaching, project, "app.py"))
     assert not BuiltinParamName.wants(elsewhere, _context(elsewhere, project, "app.py"))
+
+
+def test_facts_collected_in_worker_processes_equal_the_serial_ones_and_fix_the_same(tmp_path: Path) -> None:
+    # Enough files for two workers: the collect phase runs in them, keeps no tree, and the fix
+    # phase (in workers too) gives every file the bytes and findings of a one-process run.
+    documents = [(f"pkg{index}/stack.py", STACK) for index in range(10)] + \
+        [(f"pkg{index}/app.py", APP) for index in range(10)] + [("cli.py", ARGPARSE), ("plain.py", PLAIN)]
+    serial, serial_parsed = collect_project(_units(documents), Settings())
+    parallel, parallel_parsed = collect_project(_units(documents), Settings(), jobs=2)
+    assert len(serial_parsed) == 10 and parallel_parsed == {}
+    assert parallel.fingerprint() == serial.fingerprint() and parallel.paths == serial.paths
+    assert [repr(f) for f in parallel.facts["IAC302"]] == [repr(f) for f in serial.facts["IAC302"]]
+    one = [(r.new, r.findings) for r in iter_documents(documents, Settings(), jobs=1)]
+    two = [(r.new, r.findings) for r in iter_documents(documents, Settings(), jobs=2)]
+    assert two == one
+    assert sum(b'TapStack(app, construct_id="Tap")' in new for new, _ in two) == 10
+
+
+def test_facts_collected_in_workers_are_cached_and_counted_as_the_serial_path_counts_them(tmp_path: Path) -> None:
+    documents = [(f"pkg{index}/stack.py", STACK) for index in range(10)] + \
+        [(f"pkg{index}/plain.py", PLAIN) for index in range(10)]
+    cache = Cache(Settings(), tmp_path)
+    first, _ = collect_project(_units(documents), Settings(), cache, jobs=2)
+    assert (cache.hits, cache.misses) == (0, 10), "files with nothing to collect are not misses"
+    cache.close()
+    cache = Cache(Settings(), tmp_path)
+    again, parsed = collect_project(_units(documents), Settings(), cache, jobs=2)
+    assert (cache.hits, cache.misses) == (10, 0) and parsed == {}
+    assert again.fingerprint() == first.fingerprint()

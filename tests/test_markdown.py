@@ -177,8 +177,8 @@ def test_each_answer_is_one_project_of_the_files_it_names(monkeypatch: pytest.Mo
     projects = []
     original = engine.collect_project
 
-    def spy(units, settings, cache=None):  # type: ignore[no-untyped-def]
-        project, parsed = original(units, settings, cache)
+    def spy(units, settings, cache=None, jobs=1):  # type: ignore[no-untyped-def]
+        project, parsed = original(units, settings, cache, jobs)
         projects.append(project.paths)
         return project, parsed
 

@@ -152,48 +152,81 @@ def fix_text_source(
 
 
 def collect_project(
-    units: Iterable[Unit], settings: Settings, cache: Cache | None = None
+    units: Iterable[Unit], settings: Settings, cache: Cache | None = None, jobs: int = 1
 ) -> tuple[Project, dict[tuple[str, int], cst.Module]]:
     """Run the `collect` hooks of rules that look across files; returns the facts and the
-    modules parsed for it (by unit path and index), so the fix phase does not parse them again."""
+    modules parsed for it (by unit path and index), so the fix phase does not parse them again.
+
+    With `jobs` > 1 and enough units, worker processes collect the facts (which must then be
+    picklable, as cached facts are) and no tree is kept: the fix phase, in workers too, parses
+    each file again, which costs less than collecting in one process while the others wait.
+    """
     rules = [rule for rule in select_rules(settings) if rule.COLLECTS]
-    names = []
+    units = list(units)
     project = Project()
+    project.paths = tuple(unit.name for unit in units)
     parsed: dict[tuple[str, int], cst.Module] = {}
-    for unit in units:
-        names.append(unit.name)
-        if not rules:
-            continue
-        try:
-            text, _ = decode(unit.data)
-        except DecodeError:
-            continue
-        context = FileContext(unit.path, text, settings, project, virtual_name=unit.name)
-        wanting = [rule for rule in rules if rule.collects(text, context)]
-        if not wanting:
-            continue
-        cacheable = cache is not None and all(rule.FACTS_CACHEABLE for rule in wanting)
-        key = cache.key("collect", unit.name, unit.data) if cacheable else ""
-        facts = cache.get(key) if cacheable else None
-        if facts is None:
-            if preflight(text).problem:
-                continue  # the fix phase reports why
-            try:
-                # Parsed only for a rule that needs the tree; the fix phase reuses it.
-                module = None
-                if any(rule.collect_needs_module(text, context) for rule in wanting):
-                    module = parsed[(unit.path, unit.index)] = cst.parse_module(unit.data)
-                facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
-            except (cst.ParserSyntaxError, RecursionError):
-                parsed.pop((unit.path, unit.index), None)
-                continue
-            if cacheable:
-                cache.put(key, facts)
-        for code, fact in facts:
+    if not rules:
+        return project, parsed
+    # Without a tree to keep, facts are looked up in the cache before anything is decoded.
+    keys = [cache.key("collect", unit.name, unit.data) if cache is not None else "" for unit in units]
+    found: list[list[tuple[str, object]] | None] = [None] * len(units)
+    pending = list(range(len(units)))
+    if jobs > 1 and len(units) >= 2 * _MIN_PER_JOB and all(rule.FACTS_CACHEABLE for rule in rules):
+        if cache is not None:
+            # Whether a unit has facts to cache is known only after decoding it, in a worker: a
+            # miss is counted when a worker collects it, as the serial path counts it.
+            found = [cache.get(key, count_miss=False) for key in keys]
+            pending = [index for index, facts in enumerate(found) if facts is None]
+        remote = _in_pool(jobs, len(pending), _worker_collect_init, (settings,), _worker_collect,
+                          [[units[index] for index in pending[i:i + _CHUNK]] for i in range(0, len(pending), _CHUNK)])
+        if remote is not None:
+            for index, (facts, cacheable) in zip(pending, remote):
+                found[index] = facts
+                if cache is not None and cacheable and facts is not None:
+                    cache.misses += 1
+                    cache.put(keys[index], facts)
+            pending = []
+    for index in pending:
+        facts, cacheable, module = _collect_unit(units[index], rules, settings, cache, keys[index])
+        found[index] = facts
+        if module is not None:
+            parsed[(units[index].path, units[index].index)] = module
+        if cache is not None and cacheable and facts is not None:
+            cache.put(keys[index], facts)
+    for facts in found:
+        for code, fact in facts or ():
             if fact is not None:
                 project.facts[code].append(fact)
-    project.paths = tuple(names)
     return project, parsed
+
+
+def _collect_unit(unit: Unit, rules: list[type[Rule]], settings: Settings, cache: Cache | None = None,
+                  key: str = "") -> tuple[list[tuple[str, object]] | None, bool, cst.Module | None]:
+    """One unit's facts (None: no rule collects it, or the fix phase will refuse it), whether they
+    may be cached, and the tree parsed for them."""
+    try:
+        text, _ = decode(unit.data)
+    except DecodeError:
+        return None, False, None
+    context = FileContext(unit.path, text, settings, Project(), virtual_name=unit.name)
+    wanting = [rule for rule in rules if rule.collects(text, context)]
+    if not wanting:
+        return None, False, None
+    cacheable = all(rule.FACTS_CACHEABLE for rule in wanting)
+    if cache is not None and cacheable and (facts := cache.get(key)) is not None:
+        return facts, False, None
+    if preflight(text).problem:
+        return None, False, None  # the fix phase reports why
+    module = None
+    try:
+        # Parsed only for a rule that needs the tree; the fix phase reuses it.
+        if any(rule.collect_needs_module(text, context) for rule in wanting):
+            module = cst.parse_module(unit.data)
+        facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
+    except (cst.ParserSyntaxError, RecursionError):
+        return None, False, None
+    return facts, cacheable, module
 
 
 class _Fixer:
@@ -703,7 +736,7 @@ def _fix_project(
         document = document_for(path)
         splits_done.append((path, data, document, document.split(path, data)))
     python_units = [unit for *_, split in splits_done for unit in split.units if unit.kind == "python"]
-    project, parsed = collect_project(python_units, settings, cache)
+    project, parsed = collect_project(python_units, settings, cache, jobs)
     facts = project.fingerprint()
     keys = [cache.key("fix", facts, repr(own[i]) if settings_for else "", path, data) if cache else ""
             for i, (path, data, *_) in enumerate(splits_done)]
@@ -745,7 +778,16 @@ _MIN_PER_JOB = 8  # fewer documents than this per process: the pool costs more t
 
 def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project: Project, jobs: int,
                 settings_for: Callable[[str], Settings] | None) -> Iterator[FileResult] | None:
-    jobs = min(jobs, len(documents) // _MIN_PER_JOB)
+    chunks = [documents[i:i + _CHUNK] for i in range(0, len(documents), _CHUNK)]
+    results = _in_pool(jobs, len(documents), _worker_init, (settings, project, settings_for), _worker_fix, chunks)
+    return None if results is None else iter(results)
+
+
+def _in_pool(jobs: int, count: int, initializer: Callable[..., None], initargs: tuple[object, ...],
+             task: Callable[[list], list], chunks: list[list]) -> Iterator | None:
+    """`task` over `chunks` in `jobs` worker processes, the results flattened in order; None when
+    `count` items do not pay for a pool or the process cannot fork safely."""
+    jobs = min(jobs, count // _MIN_PER_JOB)
     if jobs < 2:
         return None
     import multiprocessing
@@ -757,12 +799,11 @@ def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project:
         return None
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    chunks = [documents[i:i + _CHUNK] for i in range(0, len(documents), _CHUNK)]
-    pool = context.Pool(jobs, initializer=_worker_init, initargs=(settings, project, settings_for))
+    pool = context.Pool(jobs, initializer=initializer, initargs=initargs)
 
-    def stream() -> Iterator[FileResult]:
+    def stream() -> Iterator:
         try:
-            for results in pool.imap(_worker_fix, chunks):
+            for results in pool.imap(task, chunks):
                 yield from results
         finally:
             pool.terminate()
@@ -770,7 +811,7 @@ def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project:
     return stream()
 
 
-def _worker_init(settings: Settings, project: Project, settings_for: Callable[[str], Settings] | None) -> None:
+def _worker_signals() -> None:
     import signal
 
     # The parent handles Ctrl-C; workers only compute (they never write files), so the pool's
@@ -779,6 +820,20 @@ def _worker_init(settings: Settings, project: Project, settings_for: Callable[[s
     # with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _worker_collect_init(settings: Settings) -> None:
+    _worker_signals()
+    _WORKER.update(settings=settings, rules=[rule for rule in select_rules(settings) if rule.COLLECTS])
+
+
+def _worker_collect(chunk: list[Unit]) -> list[tuple[list[tuple[str, object]] | None, bool]]:
+    settings, rules = _WORKER["settings"], _WORKER["rules"]
+    return [_collect_unit(unit, rules, settings)[:2] for unit in chunk]  # type: ignore[arg-type]
+
+
+def _worker_init(settings: Settings, project: Project, settings_for: Callable[[str], Settings] | None) -> None:
+    _worker_signals()
     _WORKER.update(settings=settings, project=project, settings_for=settings_for)
 
 
