@@ -183,3 +183,14 @@ def test_facts_collected_in_workers_are_cached_and_counted_as_the_serial_path_co
     again, parsed = collect_project(_units(documents), Settings(), cache, jobs=2)
     assert (cache.hits, cache.misses) == (10, 0) and parsed == {}
     assert again.fingerprint() == first.fingerprint()
+
+
+def test_past_the_tree_budget_the_collect_phase_keeps_no_tree_and_the_fix_is_the_same(monkeypatch) -> None:
+    documents = [(f"pkg{index}/stack.py", STACK) for index in range(4)] + [("app.py", APP)]
+    whole = [(r.new, r.findings) for r in iter_documents(documents, Settings())]
+    monkeypatch.setattr(_engine, "_TREE_BUDGET", 2 * len(STACK))
+    project, parsed = collect_project(_units(documents), Settings())
+    assert sorted(key[0] for key in parsed) == ["pkg0/stack.py", "pkg1/stack.py"]
+    assert [f.module is not None for f in project.facts["IAC302"] if f.has_plans] == [True, True, False, False], \
+        "a tree past the budget is not held by the facts either"
+    assert [(r.new, r.findings) for r in iter_documents(documents, Settings())] == whole

@@ -146,3 +146,34 @@ def test_report_only_findings_exit_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "several stacks (`QueueStack`, `NetworkStack`)" in result.stdout
     assert not (tmp_path / "p" / "tap.py").exists() and not (tmp_path / "p" / "cdk.json").exists()
+
+
+def _first_result_after(folder: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """How many files were fixed when a folder run gave its first result."""
+    from iacfix.codemods import _engine
+
+    fixed: list[str] = []
+    original = _engine.fix_source
+
+    def counting(data, path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        fixed.append(path)
+        return original(data, path, *args, **kwargs)
+
+    monkeypatch.setattr(_engine, "fix_source", counting)
+    stream = _engine.iter_paths([str(folder)], Settings(), jobs=1)
+    next(stream)
+    count = len(fixed)
+    list(stream)
+    assert len(fixed) == 6
+    return count
+
+
+def test_a_folder_without_a_project_streams_its_results_and_one_with_a_project_holds_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    for index in range(6):
+        (loose / f"m{index}.py").write_text(f"x = {index}\n")
+    assert _first_result_after(loose, monkeypatch) == 1, "nothing for project rules: each result as it is ready"
+    (loose / "cdk.json").write_text('{"app": "python3 app.py"}\n')
+    assert _first_result_after(loose, monkeypatch) == 6, "a project: its files' results wait for the project rules"

@@ -187,11 +187,17 @@ def collect_project(
                     cache.misses += 1
                     cache.put(keys[index], facts)
             pending = []
+    by_code = {rule.CODE: rule for rule in rules}
+    kept = 0  # source bytes of the trees in `parsed`
     for index in pending:
         facts, cacheable, module = _collect_unit(units[index], rules, settings, cache, keys[index])
         found[index] = facts
-        if module is not None:
+        if module is not None and kept + len(units[index].data) <= _TREE_BUDGET:
+            kept += len(units[index].data)
             parsed[(units[index].path, units[index].index)] = module
+        elif module is not None:
+            for code, fact in facts or ():
+                by_code[code].release(fact)
         if cache is not None and cacheable and facts is not None:
             cache.put(keys[index], facts)
     for facts in found:
@@ -199,6 +205,12 @@ def collect_project(
             if fact is not None:
                 project.facts[code].append(fact)
     return project, parsed
+
+
+# A tree takes about 25 times its source in memory; the collect phase keeps trees for the fix
+# phase up to this much source (about 25 MB of trees) and lets the fix phase parse the rest again,
+# so a run over thousands of files does not hold all their trees at once.
+_TREE_BUDGET = 1 << 20
 
 
 def _collect_unit(unit: Unit, rules: list[type[Rule]], settings: Settings, cache: Cache | None = None,
@@ -637,7 +649,14 @@ def iter_paths(
     if not folders or not _selects_project_rules(settings):
         yield from results
         return
-    from iacfix.codemods._project_rules import add_project_results
+    from iacfix.codemods._project_rules import add_project_results, covers_a_project
+
+    ordered = [document.path if isinstance(document, FileResult) else document[0] for document in documents]
+    if ordered == sorted(ordered) and not covers_a_project(folders, ordered):
+        # No project for the project rules to look at, and already in the order they would sort
+        # the results in: stream them rather than hold every result until the end.
+        yield from results
+        return
 
     yield from sorted(add_project_results(folders, list(results), settings), key=lambda result: result.path)
 

@@ -158,6 +158,21 @@ def add_project_results(folders: Sequence[str], results: Sequence[FileResult], s
     return [by_path[result.path] for result in results] + extra
 
 
+def covers_a_project(folders: Sequence[str], paths: Sequence[str]) -> bool:
+    """Whether some of `paths` (`.py` files) lie in a project `add_project_results` would check."""
+    roots: dict[str, str | None] = {}
+    for path in paths:
+        if not path.endswith(".py"):
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in roots:
+            roots[folder] = project_root(path)
+        root = roots[folder]
+        if root is not None and any(_covers(given, root) for given in folders):
+            return True
+    return False
+
+
 def project_root(path: str) -> str | None:
     """The root of the project `path` is in: the nearest folder above it with a root marker, else
     the folder holding its `lib/`; None when neither."""

@@ -103,6 +103,12 @@ class Rule(cst.CSTTransformer):
         return None
 
     @classmethod
+    def release(cls, fact: Any) -> None:
+        """The engine keeps the trees parsed for `collect` only up to a memory budget; past it, it
+        calls this so that `fact` no longer holds the tree it was collected from (the file's fix
+        phase parses it again)."""
+
+    @classmethod
     def options(cls) -> Mapping[str, Any]:
         """Rule options settable in configuration, with their defaults."""
         return {}

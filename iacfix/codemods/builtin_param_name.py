@@ -214,6 +214,11 @@ class BuiltinParamName(Rule):
     def collect(cls, module: cst.Module | None, context: FileContext) -> Any:
         return _facts(cls, module, context, _positions(module, context) if module is not None else None)
 
+    @classmethod
+    def release(cls, fact: Any) -> None:
+        if fact is not None:
+            fact.release()
+
     def visit_Module(self, node: cst.Module) -> None:
         shared = self.context.project.facts.get(self.CODE) or []
         own = _own_facts(shared, self.context, self.context.text)
