@@ -181,9 +181,9 @@ class BuiltinParamName(Rule):
             return True
         # Only keyword calls: work only if another file of the run renames such a parameter, and
         # one of the calls reaches it (judged on facts read from the `ast` tree of this text).
-        if not any(param.old in keywords and param.keyword and param.new is not None
-                   for facts in shared if (facts.path, facts.name) != (context.path, context.virtual_name)
-                   for definition in facts.defs for param in definition.params):
+        renaming = _index(shared)[1]
+        if not any(file != (context.path, context.virtual_name)
+                   for keyword in keywords for file in renaming.get(keyword, ())):
             return False
         if context.text != text:
             return True
@@ -314,8 +314,29 @@ def _candidates(text: str) -> tuple[bool, frozenset[str], bool] | None:
 
 def _own_facts(shared: list[FileFacts], context: FileContext, text: str) -> FileFacts | None:
     """The collected facts of this file, if they describe this text."""
-    own = next((f for f in shared if (f.path, f.name) == (context.path, context.virtual_name)), None)
+    own = _index(shared)[0].get((context.path, context.virtual_name))
     return own if own is not None and own.digest == text_digest(text) else None
+
+
+# The last folder run's facts, indexed: every file of a run asks about the same list, and a scan
+# of it per file would make a run's time grow with the square of its files.
+_LAST_INDEX: list[Any] = [None, None, None]
+
+
+def _index(shared: list[FileFacts]) -> tuple[dict[tuple[str, str], FileFacts], dict[str, set[tuple[str, str]]]]:
+    """Each file's facts by (path, name), and for each parameter name some definition renames
+    (one that can be passed by keyword), the files that rename it."""
+    if _LAST_INDEX[0] is not shared or _LAST_INDEX[1] != len(shared):
+        by_file: dict[tuple[str, str], FileFacts] = {}
+        renaming: dict[str, set[tuple[str, str]]] = {}
+        for facts in shared:
+            by_file.setdefault((facts.path, facts.name), facts)
+            for definition in facts.defs:
+                for param in definition.params:
+                    if param.keyword and param.new is not None:
+                        renaming.setdefault(param.old, set()).add((facts.path, facts.name))
+        _LAST_INDEX[:] = [shared, len(shared), (by_file, renaming)]
+    return _LAST_INDEX[2]
 
 
 def _adopt(own: FileFacts, fresh: FileFacts) -> bool:
