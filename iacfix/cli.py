@@ -422,8 +422,20 @@ def _install_signal_handlers() -> None:
         pass
 
 
+# Cyclic garbage collection thresholds for the command-line process (and the workers it forks).
+# libcst allocates millions of container objects that are not garbage, and with the default
+# thresholds (700, 10, 10) the collector ran 38 full collections over the dev corpus, each scanning
+# every live object: 20% of a one-process run, and more the more files a run holds facts for. The
+# first generation is collected every 100,000 net allocations instead; the process's peak memory
+# grew by 6% (94 -> 100 MB) on the dev corpus. Library use (`fix_paths`) keeps the host's settings.
+_GC_THRESHOLDS = (100_000, 10, 10)
+
+
 def run() -> None:
     """Console-script entry point: Ctrl-C ends with exit code 130 and no traceback."""
+    import gc
+
+    gc.set_threshold(*_GC_THRESHOLDS)
     try:
         main()
     except KeyboardInterrupt:
