@@ -60,3 +60,17 @@ def test_provider_serves_the_same_mapping_through_a_metadata_wrapper() -> None:
     fast = wrapper.resolve(FastPositionProvider)
     slow = wrapper.resolve(PositionProvider)
     assert dict(fast.items()) == dict(slow.items())
+
+
+def test_an_exception_inside_code_generation_comes_out_as_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A SIGTERM turned into SystemExit mid-generation once came out as a KeyError for the function
+    # body whose range was never recorded, and the run ended with exit code 2 instead of 143.
+    module = cst.parse_module("def f(x):\n    return x + 1\n")
+
+    def interrupted(self, state, **kwargs):  # type: ignore[no-untyped-def]
+        raise SystemExit(143)
+
+    monkeypatch.setattr(cst.Return, "_codegen_impl", interrupted)
+    with pytest.raises(SystemExit) as raised:
+        Positions(module)
+    assert raised.value.code == 143

@@ -49,16 +49,17 @@ class _RecordingState(CodegenState):
         self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
     ) -> Iterator[None]:
         start = len(self.tokens)
-        try:
-            yield
-        finally:
-            end = len(self.tokens)
-            spans = self.spans
-            if start_node is not None:
-                start = spans[start_node][0]
-            if end_node is not None:
-                end = spans[end_node][1]
-            spans[node] = (start, end)
+        # Recorded only when the code generation inside succeeded: an exception in it (a signal
+        # turned into SystemExit, a rule's broken node) must come out as itself, not as a KeyError
+        # for an inner node whose range was never recorded.
+        yield
+        end = len(self.tokens)
+        spans = self.spans
+        if start_node is not None:
+            start = spans[start_node][0]
+        if end_node is not None:
+            end = spans[end_node][1]
+        spans[node] = (start, end)
 
     def pop_trailing_newline(self) -> None:
         # Positions were counted with the newline still there (as libcst's provider counts them).
