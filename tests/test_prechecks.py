@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from iacfix.codemods import ALL_RULES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -64,6 +66,11 @@ def _fires(code: str, text: str, tmp_path: Path) -> bool:
     return any(finding.code == code for finding in result.findings)
 
 
+def _judgement(code: str, text: str, tmp_path: Path) -> tuple[bool, bool]:
+    """(the rule fires, its pre-check wants the file): a tightened pre-check says the same."""
+    return _fires(code, text, tmp_path), _wants(code, text, tmp_path)
+
+
 _CDK_STACK = '''from aws_cdk import Stack, aws_s3 as s3, aws_lambda as lambda_
 
 
@@ -74,20 +81,50 @@ class AppStack(Stack):
 '''
 
 
-def test_suffix_precheck_wants_a_plain_name_keyword(tmp_path: Path) -> None:
-    text = _CDK_STACK.format(line='s3.Bucket(self, "Data", bucket_name="app-data")')
-    assert _fires("IAC504", text, tmp_path)
-    assert _wants("IAC504", text, tmp_path)
+# rule -> (lines above the stack, lines in it the rule fires on, near misses it must pass over)
+_STACK_CASES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "IAC504": ("", ('s3.Bucket(self, "Data", bucket_name="app-data")',),
+               ('s3.Bucket(self, "Data", bucket_name=f"app-data-{environment_suffix}")',
+                's3.Bucket(self, "Data", bucket_name=f"app-{self.stage}-data")',
+                'lambda_.Function(self, "Fn", function_name=self.node.id)',
+                'ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)')),
+    "IAC202": ("", ('s3.Bucket(self, "Data", versioned=True)',),
+               ('s3.Bucket(self, "Data", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)',
+                's3.Bucket(self, "Data", **bucket_props)', 's3.Bucket.from_bucket_name(self, "B", "name")')),
+    "IAC501": ("from aws_cdk import aws_kms as kms\n",
+               ('kms.Key(self, "Key", key_usage=kms.KeyUsage.ENCRYPT_DECRYPT)',),
+               ('kms.Key(self, "Key", enable_key_rotation=True)', 'kms.Key(self, "Key", **props)',
+                'kms.Key(self, "Key", key_spec=kms.KeySpec.RSA_2048)',
+                'kms.CfnKey(self, "Key", key_usage="SIGN_VERIFY")')),
+    "IAC203": ("", ('s3.Bucket(self, "Data", bucket_name="app-data")',),
+               ('s3.Bucket(self, "Data", bucket_name=f"app-data-{self.account}")',
+                's3.Bucket(self, "Data", bucket_name=f"app-{Stack.of(self).account}-data")',
+                's3.Bucket(self, "Data", bucket_name=name_for("data"))', 's3.Bucket(self, "Data")')),
+    "IAC204": ("from aws_cdk import aws_iam as iam\n",
+               ('iam.PolicyStatement(actions=["s3:*"], resources=["*"])',
+                'policy = {"Effect": "Allow", "Action": "*", "Resource": "*"}'),
+               ('iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], conditions={"k": "*"})',
+                'iam.PolicyStatement(actions=["s3:*"], resources=[bucket.arn_for_objects("*")])',
+                'policy = {"Action": "logs:*", "Resource": arn, "Sid": "*"}')),
+    "IAC205": ("from aws_cdk import aws_apigateway as apigw\n", ('apigw.ApiKey(self, "Key")',),
+               ('key = apigw.ApiKey(self, "Key"); api.add_usage_plan("Plan").add_api_key(key)',
+                'api = apigw.RestApi(self, "Api", api_key_source_type=apigw.ApiKeySourceType.HEADER)')),
+    "IAC404": ("from aws_cdk import RemovalPolicy\n",
+               ('s3.Bucket(self, "Data", removal_policy=RemovalPolicy.RETAIN)',
+                'table.apply_removal_policy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)'),
+               ('policy = RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY',
+                's3.Bucket(self, "Data", removal_policy=RemovalPolicy.DESTROY)  # not RemovalPolicy.RETAIN')),
+}
 
 
-def test_suffix_precheck_passes_over_suffixed_names_and_name_keywords_of_other_calls(tmp_path: Path) -> None:
-    for line in ('s3.Bucket(self, "Data", bucket_name=f"app-data-{environment_suffix}")',
-                 's3.Bucket(self, "Data", bucket_name=f"app-{self.stage}-data")',
-                 'lambda_.Function(self, "Fn", function_name=self.node.id)',
-                 'ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)'):
-        text = _CDK_STACK.format(line=line)
-        assert not _fires("IAC504", text, tmp_path), line
-        assert not _wants("IAC504", text, tmp_path), line
+@pytest.mark.parametrize("code", sorted(_STACK_CASES))
+def test_a_tightened_precheck_wants_what_its_rule_fires_on_and_passes_over_near_misses(code: str,
+                                                                                       tmp_path: Path) -> None:
+    head, fired, missed = _STACK_CASES[code]
+    for line in fired:
+        assert _judgement(code, head + _CDK_STACK.format(line=line), tmp_path) == (True, True), line
+    for line in missed:
+        assert _judgement(code, head + _CDK_STACK.format(line=line), tmp_path) == (False, False), line
 
 
 def test_suffix_precheck_wants_the_name_keyword_of_a_cdktf_resource(tmp_path: Path) -> None:
@@ -100,8 +137,7 @@ class AppStack(TerraformStack):
         super().__init__(scope, id)
         Queue(self, "q", name="orders")
 '''
-    assert _fires("IAC504", text, tmp_path)
-    assert _wants("IAC504", text, tmp_path)
+    assert _judgement("IAC504", text, tmp_path) == (True, True)
 
 
 def test_asset_precheck_wants_a_relative_literal_path_only(tmp_path: Path) -> None:
@@ -110,7 +146,8 @@ def test_asset_precheck_wants_a_relative_literal_path_only(tmp_path: Path) -> No
               'lambda_.DockerImageCode.from_image_asset(directory="docker")')
     for line in wanted:
         assert _wants("IAC402", _CDK_STACK.format(line=line), tmp_path), line
-    passed_over = ('lambda_.Code.from_asset("lib/lambda/processor")', 'lambda_.Code.from_asset(os.path.join(HERE, "x"))',
+    passed_over = ('lambda_.Code.from_asset("lib/lambda/processor")',
+                   'lambda_.Code.from_asset(os.path.join(HERE, "x"))',
                    'lambda_.Code.from_asset(f"{root}/lambda")', 'lambda_.Code.from_asset("/opt/lambda")',
                    'lambda_.Code.from_asset("../lambda")', 'open(filename="lambda/processor")',
                    'TerraformAsset(self, "a", "lambda")')
@@ -123,101 +160,21 @@ def test_asset_precheck_wants_a_file_the_rule_fixes(tmp_path: Path) -> None:
     (tmp_path / "lib" / "lambda").mkdir(parents=True)
     (tmp_path / "lib" / "lambda" / "index.py").write_text("def handler(event, context):\n    return event\n")
     text = _CDK_STACK.format(line='lambda_.Code.from_asset("lambda")')
-    assert _fires("IAC402", text, tmp_path)
-    assert _wants("IAC402", text, tmp_path)
+    assert _judgement("IAC402", text, tmp_path) == (True, True)
 
 
 def test_line_length_precheck_does_not_tokenize_but_skips_short_and_silenced_lines(tmp_path: Path) -> None:
     long_call = "x = call(" + ", ".join(f"argument_{i}" for i in range(20)) + ")\n"
-    assert _fires("IAC303", long_call, tmp_path)
-    assert _wants("IAC303", long_call, tmp_path)
+    assert _judgement("IAC303", long_call, tmp_path) == (True, True)
     for text in ("x = 1\n" * 50, long_call.rstrip("\n") + "  # pylint: disable=line-too-long\n",
                  "# https://example.com/" + "a" * 200 + "\n"):
-        assert not _fires("IAC303", text, tmp_path)
-        assert not _wants("IAC303", text, tmp_path)
-
-
-def test_bucket_precheck_wants_a_bucket_without_a_block_only(tmp_path: Path) -> None:
-    text = _CDK_STACK.format(line='s3.Bucket(self, "Data", versioned=True)')
-    assert _fires("IAC202", text, tmp_path)
-    assert _wants("IAC202", text, tmp_path)
-    for line in ('s3.Bucket(self, "Data", block_public_access=s3.BlockPublicAccess.BLOCK_ALL)',
-                 's3.Bucket(self, "Data", **bucket_props)', 's3.Bucket.from_bucket_name(self, "B", "name")'):
-        text = _CDK_STACK.format(line=line)
-        assert not _fires("IAC202", text, tmp_path), line
-        assert not _wants("IAC202", text, tmp_path), line
-
-
-def test_kms_precheck_wants_a_symmetric_key_without_rotation_only(tmp_path: Path) -> None:
-    head = "from aws_cdk import aws_kms as kms\n"
-    text = _CDK_STACK.format(line='kms.Key(self, "Key", key_usage=kms.KeyUsage.ENCRYPT_DECRYPT)')
-    assert _fires("IAC501", head + text, tmp_path)
-    assert _wants("IAC501", head + text, tmp_path)
-    for line in ('kms.Key(self, "Key", enable_key_rotation=True)', 'kms.Key(self, "Key", **props)',
-                 'kms.Key(self, "Key", key_spec=kms.KeySpec.RSA_2048)', 'kms.CfnKey(self, "Key", key_usage="SIGN_VERIFY")'):
-        text = head + _CDK_STACK.format(line=line)
-        assert not _fires("IAC501", text, tmp_path), line
-        assert not _wants("IAC501", text, tmp_path), line
-
-
-def test_bucket_name_precheck_wants_a_name_without_the_account_only(tmp_path: Path) -> None:
-    text = _CDK_STACK.format(line='s3.Bucket(self, "Data", bucket_name="app-data")')
-    assert _fires("IAC203", text, tmp_path)
-    assert _wants("IAC203", text, tmp_path)
-    for line in ('s3.Bucket(self, "Data", bucket_name=f"app-data-{self.account}")',
-                 's3.Bucket(self, "Data", bucket_name=f"app-{Stack.of(self).account}-data")',
-                 's3.Bucket(self, "Data", bucket_name=name_for("data"))', 's3.Bucket(self, "Data")'):
-        text = _CDK_STACK.format(line=line)
-        assert not _fires("IAC203", text, tmp_path), line
-        assert not _wants("IAC203", text, tmp_path), line
+        assert _judgement("IAC303", text, tmp_path) == (False, False)
 
 
 def test_stdlib_precheck_is_the_rule_judgement(tmp_path: Path) -> None:
     text = 'import json\n\n\ndef handler(event, context):\n    return json.dumps({"at": time.\\\n        time()})\n'
-    assert _fires("IAC306", text, tmp_path)
-    assert _wants("IAC306", text, tmp_path)
-    for near in ('import json  # time\n\nx = json.dumps(time.time())\n'.replace("x = json", "import time\nx = json"),
-                 'def f(time):\n    return time.time()\n', 'x = time.no_such_function()\n', 'from os import *\nx = time.time()\n'):
-        assert not _fires("IAC306", near, tmp_path), near
-        assert not _wants("IAC306", near, tmp_path), near
-
-
-def test_iam_precheck_wants_a_wildcard_action_on_every_resource_only(tmp_path: Path) -> None:
-    head = "from aws_cdk import aws_iam as iam\n"
-    for line in ('iam.PolicyStatement(actions=["s3:*"], resources=["*"])',
-                 'policy = {"Effect": "Allow", "Action": "*", "Resource": "*"}'):
-        text = head + _CDK_STACK.format(line=line)
-        assert _fires("IAC204", text, tmp_path), line
-        assert _wants("IAC204", text, tmp_path), line
-    for line in ('iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"], conditions={"k": "*"})',
-                 'iam.PolicyStatement(actions=["s3:*"], resources=[bucket.arn_for_objects("*")])',
-                 'policy = {"Action": "logs:*", "Resource": arn, "Sid": "*"}'):
-        text = head + _CDK_STACK.format(line=line)
-        assert not _fires("IAC204", text, tmp_path), line
-        assert not _wants("IAC204", text, tmp_path), line
-
-
-def test_api_key_precheck_passes_over_files_that_add_a_usage_plan(tmp_path: Path) -> None:
-    head = "from aws_cdk import aws_apigateway as apigw\n"
-    text = head + _CDK_STACK.format(line='apigw.ApiKey(self, "Key")')
-    assert _fires("IAC205", text, tmp_path)
-    assert _wants("IAC205", text, tmp_path)
-    for line in ('key = apigw.ApiKey(self, "Key"); api.add_usage_plan("Plan").add_api_key(key)',
-                 'api = apigw.RestApi(self, "Api", api_key_source_type=apigw.ApiKeySourceType.HEADER)'):
-        text = head + _CDK_STACK.format(line=line)
-        assert not _fires("IAC205", text, tmp_path), line
-        assert not _wants("IAC205", text, tmp_path), line
-
-
-def test_retain_precheck_wants_a_retaining_policy_given_only(tmp_path: Path) -> None:
-    head = "from aws_cdk import RemovalPolicy\n"
-    for line in ('s3.Bucket(self, "Data", removal_policy=RemovalPolicy.RETAIN)',
-                 'table.apply_removal_policy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)'):
-        text = head + _CDK_STACK.format(line=line)
-        assert _fires("IAC404", text, tmp_path), line
-        assert _wants("IAC404", text, tmp_path), line
-    for line in ('policy = RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY',
-                 's3.Bucket(self, "Data", removal_policy=RemovalPolicy.DESTROY)  # not RemovalPolicy.RETAIN'):
-        text = head + _CDK_STACK.format(line=line)
-        assert not _fires("IAC404", text, tmp_path), line
-        assert not _wants("IAC404", text, tmp_path), line
+    assert _judgement("IAC306", text, tmp_path) == (True, True)
+    for near in ('import json  # time\n\nimport time\nx = json.dumps(time.time())\n',
+                 'def f(time):\n    return time.time()\n', 'x = time.no_such_function()\n',
+                 'from os import *\nx = time.time()\n'):
+        assert _judgement("IAC306", near, tmp_path) == (False, False), near
