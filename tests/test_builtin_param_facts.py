@@ -194,3 +194,28 @@ def test_past_the_tree_budget_the_collect_phase_keeps_no_tree_and_the_fix_is_the
     assert [f.module is not None for f in project.facts["IAC302"] if f.has_plans] == [True, True, False, False], \
         "a tree past the budget is not held by the facts either"
     assert [(r.new, r.findings) for r in iter_documents(documents, Settings())] == whole
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_rule_that_crashes_while_collecting_is_off_for_the_run_which_goes_on(jobs: int, monkeypatch) -> None:
+    # Half the facts would make one file rename `id` and leave a caller in another passing `id=`:
+    # the rule is off for the whole run, the file it crashed on says so, the other rules still fix.
+    logging_file = b'import logging\nlogging.info(f"{x}")\n'
+    documents = [(f"pkg{index}/stack.py", STACK) for index in range(8)] + \
+        [(f"pkg{index}/app.py", APP) for index in range(8)] + [("broken.py", STACK), ("log.py", logging_file)]
+    original = BuiltinParamName.collect.__func__
+
+    def crashing(cls, module, context):  # type: ignore[no-untyped-def]
+        if context.path == "broken.py":
+            raise ValueError("boom")
+        return original(cls, module, context)
+
+    monkeypatch.setattr(BuiltinParamName, "collect", classmethod(crashing))
+    results = {r.path: r for r in iter_documents(documents, Settings(), jobs=jobs)}
+    assert len(results) == len(documents)
+    assert not any(f.code == "IAC302" for r in results.values() for f in r.findings)
+    assert all(r.new == r.old for path, r in results.items() if path != "log.py"), "no half-done rename"
+    assert results["broken.py"].internal_errors == (
+        "internal error in IAC302 while collecting facts (ValueError: boom); IAC302 is off for this run",)
+    assert not any(r.internal_errors for path, r in results.items() if path != "broken.py")
+    assert results["log.py"].changed and [f.code for f in results["log.py"].findings] == ["IAC301"]

@@ -105,13 +105,16 @@ class Project:
 
     facts: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     paths: tuple[str, ...] = ()
+    # Rules whose `collect` raised: code -> (path, name of the unit, message). Such a rule is off
+    # for the whole run, since its fixes would rest on facts that miss a file.
+    crashed: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """A digest of the facts, part of every cached fix's key (facts must have a stable repr)."""
         import hashlib
 
-        return hashlib.sha256(repr(sorted((code, repr(f)) for code, fs in self.facts.items() for f in fs)).encode()
-                              ).hexdigest()
+        facts = sorted((code, repr(f)) for code, fs in self.facts.items() for f in fs)
+        return hashlib.sha256(repr((facts, sorted(self.crashed.items()))).encode()).hexdigest()
 
 
 class FileContext:

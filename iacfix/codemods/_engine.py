@@ -23,7 +23,7 @@ import os
 import re
 import tokenize
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
@@ -106,13 +106,19 @@ def fix_source(
         text, encoding = decode(old)
     except DecodeError as error:
         return FileResult(path, old, old, error=FileError(str(error), error.line, error.column))
+    crashed = list(project.crashed.items()) if project is not None else []
+    if crashed:
+        rules = [rule for rule in rules if rule.CODE not in project.crashed]  # type: ignore[union-attr]
     fixer = _Fixer(path, old, text, encoding, settings, rules, project, virtual_name)
     try:
-        return fixer.run(module)
+        result = fixer.run(module)
     except RecursionError:
         # The preflight keeps deep files from libcst; this catches what it could not foresee
         # (a rule's own recursion, code generation, position metadata) in any stage.
-        return fixer.refuse(Preflight(False, TOO_DEEP))
+        result = fixer.refuse(Preflight(False, TOO_DEEP))
+    # The file a rule's collect phase crashed on carries the message, once for the run.
+    own = [message for _, (where, name, message) in crashed if (where, name) == (path, virtual_name or path)]
+    return replace(result, internal_errors=(*result.internal_errors, *own)) if own else result
 
 
 def fix_text_source(
@@ -173,20 +179,7 @@ def collect_project(
     found: list[list[tuple[str, object]] | None] = [None] * len(units)
     pending = list(range(len(units)))
     if jobs > 1 and len(units) >= 2 * _MIN_PER_JOB and all(rule.FACTS_CACHEABLE for rule in rules):
-        if cache is not None:
-            # Whether a unit has facts to cache is known only after decoding it, in a worker: a
-            # miss is counted when a worker collects it, as the serial path counts it.
-            found = [cache.get(key, count_miss=False) for key in keys]
-            pending = [index for index, facts in enumerate(found) if facts is None]
-        remote = _in_pool(jobs, len(pending), _worker_collect_init, (settings,), _worker_collect,
-                          [[units[index] for index in pending[i:i + _CHUNK]] for i in range(0, len(pending), _CHUNK)])
-        if remote is not None:
-            for index, (facts, cacheable) in zip(pending, remote):
-                found[index] = facts
-                if cache is not None and cacheable and facts is not None:
-                    cache.misses += 1
-                    cache.put(keys[index], facts)
-            pending = []
+        pending = _collect_in_workers(units, keys, found, settings, cache, jobs)
     by_code = {rule.CODE: rule for rule in rules}
     kept = 0  # source bytes of the trees in `parsed`
     for index in pending:
@@ -200,11 +193,36 @@ def collect_project(
                 by_code[code].release(fact)
         if cache is not None and cacheable and facts is not None:
             cache.put(keys[index], facts)
-    for facts in found:
+    for unit, facts in zip(units, found):
         for code, fact in facts or ():
-            if fact is not None:
+            if isinstance(fact, CollectCrash):
+                project.crashed.setdefault(code, (unit.path, unit.name, fact.message))
+            elif fact is not None:
                 project.facts[code].append(fact)
+    for code in project.crashed:
+        project.facts.pop(code, None)
     return project, parsed
+
+
+def _collect_in_workers(units: list[Unit], keys: list[str], found: list[list[tuple[str, object]] | None],
+                        settings: Settings, cache: Cache | None, jobs: int) -> list[int]:
+    """Fill `found` from the cache and from worker processes; returns the indexes of the units
+    left to collect here (all those not cached, when the pool does not pay or cannot fork)."""
+    if cache is not None:
+        # Whether a unit has facts to cache is known only after decoding it, in a worker: a miss
+        # is counted when a worker collects it, as the serial path counts it.
+        found[:] = [cache.get(key, count_miss=False) for key in keys]
+    pending = [index for index, facts in enumerate(found) if facts is None]
+    remote = _in_pool(jobs, len(pending), _worker_collect_init, (settings,), _worker_collect,
+                      [[units[index] for index in pending[i:i + _CHUNK]] for i in range(0, len(pending), _CHUNK)])
+    if remote is None:
+        return pending
+    for index, (facts, cacheable) in zip(pending, remote):
+        found[index] = facts
+        if cache is not None and cacheable and facts is not None:
+            cache.misses += 1
+            cache.put(keys[index], facts)
+    return []
 
 
 # A tree takes about 25 times its source in memory; the collect phase keeps trees for the fix
@@ -235,10 +253,30 @@ def _collect_unit(unit: Unit, rules: list[type[Rule]], settings: Settings, cache
         # Parsed only for a rule that needs the tree; the fix phase reuses it.
         if any(rule.collect_needs_module(text, context) for rule in wanting):
             module = cst.parse_module(unit.data)
-        facts = [(rule.CODE, rule.collect(module, context)) for rule in wanting]
+        facts = [(rule.CODE, _collect(rule, module, context)) for rule in wanting]
     except (cst.ParserSyntaxError, RecursionError):
         return None, False, None
+    if any(isinstance(fact, CollectCrash) for _, fact in facts):
+        cacheable = False
     return facts, cacheable, module
+
+
+@dataclass(frozen=True)
+class CollectCrash:
+    """What a rule's `collect` raised on one unit (picklable: it may come from a worker)."""
+
+    message: str
+
+
+def _collect(rule: type[Rule], module: cst.Module | None, context: FileContext) -> object:
+    try:
+        return rule.collect(module, context)
+    except (cst.ParserSyntaxError, RecursionError):
+        raise
+    # A rule's bug must not end the run; the fix phase turns the rule off and says why.
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        return CollectCrash(f"internal error in {rule.CODE} while collecting facts ({type(error).__name__}: "
+                            f"{error}); {rule.CODE} is off for this run")
 
 
 class _Fixer:
@@ -798,8 +836,7 @@ _MIN_PER_JOB = 8  # fewer documents than this per process: the pool costs more t
 def _in_workers(documents: list[tuple[str, bytes]], settings: Settings, project: Project, jobs: int,
                 settings_for: Callable[[str], Settings] | None) -> Iterator[FileResult] | None:
     chunks = [documents[i:i + _CHUNK] for i in range(0, len(documents), _CHUNK)]
-    results = _in_pool(jobs, len(documents), _worker_init, (settings, project, settings_for), _worker_fix, chunks)
-    return None if results is None else iter(results)
+    return _in_pool(jobs, len(documents), _worker_init, (settings, project, settings_for), _worker_fix, chunks)
 
 
 def _in_pool(jobs: int, count: int, initializer: Callable[..., None], initargs: tuple[object, ...],
