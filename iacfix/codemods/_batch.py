@@ -63,7 +63,8 @@ class BatchTransformer(cst.CSTTransformer):
         self.changed = False  # a `leave_*` hook returned another node than it was given
         # type -> (is a statement, its visit hooks, its leave hooks)
         self._table: dict[type, tuple[bool, tuple[Callable[..., object], ...], tuple[Callable[..., object], ...]]] = {}
-        if not any("_" in name for name in (*self._visit, *self._leave)):
+        self.no_attribute_hooks = not any("_" in name for name in (*self._visit, *self._leave))
+        if self.no_attribute_hooks:
             self.on_visit_attribute = self.on_leave_attribute = _no_attribute_hooks  # type: ignore[method-assign]
 
     def _entry(self, kind: type) -> tuple[bool, tuple[Callable[..., object], ...], tuple[Callable[..., object], ...]]:

@@ -20,6 +20,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from iacfix.codemods._scope_rename import BUILTIN_NAMES
+from iacfix.codemods._traverse import traverse
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ class Resolver:
 
 def scan_calls(module: cst.Module, resolver: Resolver) -> list[CallSite]:
     scanner = _CallScanner(resolver)
-    module.visit(scanner)
+    traverse(module, scanner)
     return scanner.found
 
 
@@ -360,7 +361,7 @@ def escaping(module: cst.Module, names: frozenset[str]) -> set[str]:
     `isinstance(x, Cls)` are not counted.
     """
     finder = _ValueFinder(names)
-    module.visit(finder)
+    traverse(module, finder)
     return finder.found
 
 
