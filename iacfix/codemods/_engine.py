@@ -24,7 +24,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -459,9 +459,15 @@ class _Fixer:
     def _resolve_metadata(module: cst.Module, rules: list[Rule], context: FileContext) -> None:
         providers = {dep for rule in rules for dep in rule.get_inherited_dependencies()}
         if providers:
-            # The module was parsed for this run only, so skipping libcst's defensive deep copy is
-            # safe and keeps node identity, which position look-ups for findings rely on.
-            metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers)
+            metadata: Mapping[object, Mapping[cst.CSTNode, object]]
+            if providers == {FastPositionProvider}:
+                # libcst's `resolve_many` walks the whole module for its batchable providers even
+                # when there are none: positions alone come from one code generation, without it.
+                metadata = {FastPositionProvider: Positions(module)}
+            else:
+                # The module was parsed for this run only, so skipping libcst's defensive deep copy
+                # is safe and keeps node identity, which position look-ups for findings rely on.
+                metadata = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many(providers)
             for rule in rules:
                 rule.metadata = metadata  # type: ignore[misc]
             if FastPositionProvider in metadata:
