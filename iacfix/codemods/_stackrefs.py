@@ -391,12 +391,24 @@ def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
         below: list[cst.CSTNode] = []
         for name in _fields(type(current)):
             value = getattr(current, name)
-            if isinstance(value, cst.CSTNode):
+            kind = _KINDS.get(value.__class__) or _kind(value.__class__)
+            if kind is _NODE:
                 below.append(value)
-            elif isinstance(value, (list, tuple)):
-                below.extend(v for v in value if isinstance(v, cst.CSTNode))
+            elif kind is _MANY:
+                below.extend(v for v in value if (_KINDS.get(v.__class__) or _kind(v.__class__)) is _NODE)
         stack.extend(reversed(below))
     return found
+
+
+# `isinstance(value, cst.CSTNode)` is an ABC check, slow in a loop over every field of every node:
+# the answer is kept per type.
+_NODE, _MANY, _OTHER = "node", "many", "other"
+_KINDS: dict[type, str] = {}
+
+
+def _kind(kind: type) -> str:
+    _KINDS[kind] = _NODE if issubclass(kind, cst.CSTNode) else _MANY if issubclass(kind, (list, tuple)) else _OTHER
+    return _KINDS[kind]
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
