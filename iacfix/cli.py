@@ -438,9 +438,30 @@ def run() -> None:
     gc.set_threshold(*_GC_THRESHOLDS)
     try:
         main()
+    except SystemExit as done:
+        _exit_now(done.code)
+        raise
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception:  # pragma: no cover - last resort, should never happen
         traceback.print_exc()
         sys.exit(2)
+
+
+def _exit_now(code: object) -> None:
+    """End the process without tearing down its objects: once the output is flushed, freeing the
+    trees, facts and API index one by one only delays the exit (0.14 s of a 1.2 s editor run on a
+    1,500-line file). Only a run that ended by itself (exit 0, 1 or 2) with no worker process left
+    takes this way; a signal's exit, or worker processes still to be reaped, take the normal one."""
+    if code is not None and code not in (0, 1, 2):
+        return
+    pools = sys.modules.get("multiprocessing")
+    if pools is not None and pools.active_children():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code or 0)

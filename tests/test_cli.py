@@ -180,13 +180,27 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert "API index: aws-cdk-lib " in version.stdout
 
 
+def test_console_script_exit_keeps_all_output(tmp_path: Path) -> None:
+    # The console script ends with `os._exit` after flushing: output to a pipe (block-buffered)
+    # must still arrive whole, with the exit code of the run.
+    script = Path(sys.executable).parent / "iacfix"
+    (tmp_path / "m.py").write_text("import logging\nlogger = logging.getLogger()\n"
+                                   + "".join(f'logger.info(f"x{i} {{a}}")\n' for i in range(3000)))
+    proc = subprocess.run([str(script), "--diff", "--no-cache", "m.py"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.count('\n+logger.info("x') == 3000
+    assert proc.stdout.endswith('+logger.info("x2999 %s", a)\n')
+    assert proc.stderr.rstrip().endswith("1 file checked, 1 would change, 3000 fixable, 1 left to review")  # IAC305
+
+
 _IMPORTED = """
 import sys
 sys.argv = ["iacfix", *sys.argv[1:]]
 import iacfix.cli
 if len(sys.argv) > 1:
     try:
-        iacfix.cli.run()
+        iacfix.cli.main()  # `run()` would end the process before the print below
     except SystemExit:
         pass
 heavy = [m for m in sys.modules if m.partition(".")[0] in ("libcst", "markdown_it", "pygls", "email")
