@@ -151,6 +151,30 @@ def test_a_crashing_rule_is_dropped_and_the_others_still_fix() -> None:
     assert any("internal error in IAC998" in e and "KeyError" in e for e in result.internal_errors)
 
 
+class _ReturnsText(_Crashes):
+    """Test rule: a `leave_*` hook that returns what no parent can take."""
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return "not a node" if updated_node.value == "logger" else updated_node  # type: ignore[return-value]
+
+
+class _RemovesRequired(_Crashes):
+    """Test rule: removes a node its parent requires (the target of an assignment)."""
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return cst.RemoveFromParent() if updated_node.value == "logger" else updated_node  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("rule", "error"), [(_ReturnsText, "CSTValidationError"), (_RemovesRequired, "TypeError")])
+def test_a_hook_result_the_tree_cannot_take_drops_that_rule(rule: type[Rule], error: str) -> None:
+    # libcst raises only after the hook returned, outside the rule's own code: still that rule's
+    # bug, so it is dropped like a rule that raised, and the others still fix the file.
+    rules = (*engine.select_rules(Settings()), rule)
+    result = fix_source(LOGGING, "f.py", rules=rules)
+    assert result.new.decode() == FIXED
+    assert [e for e in result.internal_errors if "internal error in IAC998" in e and error in e]
+
+
 def test_output_that_does_not_parse_is_refused_and_the_rule_named() -> None:
     rules = (*engine.select_rules(Settings()), _Breaks)
     result = fix_source(LOGGING, "f.py", rules=rules)

@@ -10,6 +10,7 @@ import libcst as cst
 
 from iacfix.codemods._context import FileContext
 from iacfix.codemods._rule import Rule
+from iacfix.codemods._traverse import traverse
 
 _BASE = cst.CSTTransformer
 
@@ -61,6 +62,7 @@ class BatchTransformer(cst.CSTTransformer):
         self._visit = _hooks(rules, "visit_")
         self._leave = _hooks(rules, "leave_")
         self.changed = False  # a `leave_*` hook returned another node than it was given
+        self._last_change: type[Rule] | None = None  # the rule of the hook that did so last
         # type -> (is a statement, its visit hooks, its leave hooks)
         self._table: dict[type, tuple[bool, tuple[Callable[..., object], ...], tuple[Callable[..., object], ...]]] = {}
         self.no_attribute_hooks = not any("_" in name for name in (*self._visit, *self._leave))
@@ -90,12 +92,24 @@ class BatchTransformer(cst.CSTTransformer):
             result = _call(hook, original_node, node)
             if result is not node:
                 self.changed = True
+                self._last_change = type(hook.__self__)  # type: ignore[attr-defined]
             node = result
             if type(node) is not kind:
                 break
         if statement:
             self._context.statement_stack.pop()
         return node
+
+    def run(self, module: cst.Module) -> cst.Module:
+        """The rules' pass over `module`. A node a hook returned that its place cannot take (not a
+        node, a removal where one is required) fails right after that hook returned it: the
+        rule whose hook replaced a node last is the one to blame, as for an exception inside it."""
+        try:
+            return traverse(module, self)
+        except (TypeError, cst.CSTValidationError) as error:
+            if self._last_change is None:
+                raise
+            raise RuleCrash(self._last_change, error) from error
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
         for hook in self._visit.get(f"{type(node).__name__}_{attribute}", ()):

@@ -37,7 +37,6 @@ from iacfix.codemods import _prescan
 from iacfix.codemods._nesting import TOO_DEEP, Preflight, preflight
 from iacfix.codemods._positions import FastPositionProvider, Positions
 from iacfix.codemods._rule import PendingFinding, Rule, TextRule
-from iacfix.codemods._traverse import traverse
 from iacfix.codemods._units import Document, PythonFile, RequirementsFile, Split, Unit, document_for
 from iacfix.codemods.unused_suppression import UnusedSuppression
 from iacfix.settings import Settings
@@ -440,7 +439,7 @@ class _Fixer:
             try:
                 self._resolve_metadata(module, instances, context)
                 batch = BatchTransformer(instances, context)
-                new_module = traverse(module, batch)
+                new_module = batch.run(module)
             except RuleCrash as crash:
                 self.broken.add(crash.rule)
                 self.internal.append(f"internal error in {crash.rule.CODE} "
