@@ -34,6 +34,9 @@ from stack import TapStack
 app = cdk.App()
 TapStack(app, id="Tap")
 '''
+# `id` read in a nested scope: the `ast` tree cannot plan the rename for certain, libcst does.
+NESTED = STACK + b'''        self.name = lambda: id
+'''
 ARGPARSE = b'''import argparse
 
 parser = argparse.ArgumentParser()
@@ -68,15 +71,18 @@ def test_a_keyword_call_is_collected_without_libcst_and_wanted_only_if_a_rename_
     assert not BuiltinParamName.collect_needs_module(text, _context(text))
     # Alone, or next to a file that renames `id` only, `type=int` has nothing to follow.
     assert not BuiltinParamName.wants(text, _context(text))
-    project, parsed = collect_project(_units([("stack.py", STACK), ("cli.py", ARGPARSE)]), Settings())
+    project, parsed = collect_project(_units([("stack.py", NESTED), ("cli.py", ARGPARSE)]), Settings())
     assert [key[0] for key in parsed] == ["stack.py"]
     assert not BuiltinParamName.wants(text, _context(text, project, "cli.py"))
 
 
-def test_a_rename_in_one_file_updates_a_keyword_call_in_another_that_is_not_parsed_to_collect() -> None:
-    documents = [("stack.py", STACK), ("app.py", APP)]
+@pytest.mark.parametrize(("stack", "parsed_to_collect"), [(STACK, []), (NESTED, ["stack.py"])], ids=["ast", "libcst"])
+def test_a_rename_in_one_file_updates_a_keyword_call_in_another_that_is_not_parsed_to_collect(
+        stack: bytes, parsed_to_collect: list[str]) -> None:
+    documents = [("stack.py", stack), ("app.py", APP)]
     project, parsed = collect_project(_units(documents), Settings())
-    assert [key[0] for key in parsed] == ["stack.py"], "the caller needs no libcst tree for its facts"
+    assert [key[0] for key in parsed] == parsed_to_collect, "the caller needs no libcst tree for its facts"
+    assert [p.new for f in project.facts["IAC302"] for d in f.defs for p in d.params] == ["construct_id"]
     assert BuiltinParamName.wants(APP.decode(), _context(APP.decode(), project, "app.py"))
     stack, app = iter_documents(documents, Settings())
     assert b"construct_id" in stack.new
@@ -85,7 +91,7 @@ def test_a_rename_in_one_file_updates_a_keyword_call_in_another_that_is_not_pars
 
 
 def test_facts_round_trip_through_pickle_without_the_tree() -> None:
-    documents = [("stack.py", STACK), ("app.py", APP)]
+    documents = [("stack.py", NESTED), ("app.py", APP)]
     project, _ = collect_project(_units(documents), Settings())
     facts = project.facts["IAC302"]
     assert any(f.module is not None for f in facts), "the renaming file keeps its tree for its fix pass"
@@ -159,11 +165,11 @@ def test_a_rewritten_caller_is_wanted_only_if_its_calls_reach_a_rename() -> None
 def test_facts_collected_in_worker_processes_equal_the_serial_ones_and_fix_the_same(tmp_path: Path) -> None:
     # Enough files for two workers: the collect phase runs in them, keeps no tree, and the fix
     # phase (in workers too) gives every file the bytes and findings of a one-process run.
-    documents = [(f"pkg{index}/stack.py", STACK) for index in range(10)] + \
+    documents = [(f"pkg{index}/stack.py", NESTED if index % 2 else STACK) for index in range(10)] + \
         [(f"pkg{index}/app.py", APP) for index in range(10)] + [("cli.py", ARGPARSE), ("plain.py", PLAIN)]
     serial, serial_parsed = collect_project(_units(documents), Settings())
     parallel, parallel_parsed = collect_project(_units(documents), Settings(), jobs=2)
-    assert len(serial_parsed) == 10 and parallel_parsed == {}
+    assert len(serial_parsed) == 5 and parallel_parsed == {}
     assert parallel.fingerprint() == serial.fingerprint() and parallel.paths == serial.paths
     assert [repr(f) for f in parallel.facts["IAC302"]] == [repr(f) for f in serial.facts["IAC302"]]
     one = [(r.new, r.findings) for r in iter_documents(documents, Settings(), jobs=1)]
@@ -186,9 +192,9 @@ def test_facts_collected_in_workers_are_cached_and_counted_as_the_serial_path_co
 
 
 def test_past_the_tree_budget_the_collect_phase_keeps_no_tree_and_the_fix_is_the_same(monkeypatch) -> None:
-    documents = [(f"pkg{index}/stack.py", STACK) for index in range(4)] + [("app.py", APP)]
+    documents = [(f"pkg{index}/stack.py", NESTED) for index in range(4)] + [("app.py", APP)]
     whole = [(r.new, r.findings) for r in iter_documents(documents, Settings())]
-    monkeypatch.setattr(_engine, "_TREE_BUDGET", 2 * len(STACK))
+    monkeypatch.setattr(_engine, "_TREE_BUDGET", 2 * len(NESTED))
     project, parsed = collect_project(_units(documents), Settings())
     assert sorted(key[0] for key in parsed) == ["pkg0/stack.py", "pkg1/stack.py"]
     assert [f.module is not None for f in project.facts["IAC302"] if f.has_plans] == [True, True, False, False], \

@@ -434,6 +434,7 @@ class AstSite:
 
     node: ast.FunctionDef | ast.AsyncFunctionDef
     cls: ast.ClassDef | None
+    nested: bool = False
 
     @property
     def key(self) -> str:
@@ -450,25 +451,25 @@ def functions_ast(tree: ast.Module) -> tuple[list[AstSite], list[ast.ClassDef]]:
     """`functions`, from the `ast` tree."""
     found: list[AstSite] = []
     classes: list[ast.ClassDef] = []
-    _walk_ast(tree.body, None, found, classes)
+    _walk_ast(tree.body, None, False, found, classes)
     return found, classes
 
 
-def _walk_ast(body: Sequence[ast.stmt], cls: ast.ClassDef | None, found: list[AstSite],
+def _walk_ast(body: Sequence[ast.stmt], cls: ast.ClassDef | None, nested: bool, found: list[AstSite],
               classes: list[ast.ClassDef]) -> None:
     for statement in body:
         if isinstance(statement, _AST_FUNCTIONS):
-            found.append(AstSite(statement, cls))
-            _walk_ast(statement.body, None, found, classes)
+            found.append(AstSite(statement, cls, nested))
+            _walk_ast(statement.body, None, True, found, classes)
         elif isinstance(statement, ast.ClassDef):
             classes.append(statement)
-            _walk_ast(statement.body, statement, found, classes)
+            _walk_ast(statement.body, statement, nested, found, classes)
         else:
-            for block in _blocks_ast(statement):
-                _walk_ast(block, cls, found, classes)
+            for block in blocks_ast(statement):
+                _walk_ast(block, cls, nested, found, classes)
 
 
-def _blocks_ast(statement: ast.stmt) -> Iterator[Sequence[ast.stmt]]:
+def blocks_ast(statement: ast.stmt) -> Iterator[Sequence[ast.stmt]]:
     for field in ("body", "orelse", "finalbody"):
         part = getattr(statement, field, None)
         if isinstance(part, list):
@@ -494,21 +495,25 @@ def _binds_builtin(body: Sequence[ast.stmt]) -> bool:
     for statement in body:
         if isinstance(statement, (*_AST_FUNCTIONS, ast.ClassDef)):
             continue
-        targets: list[ast.expr] = []
-        if isinstance(statement, ast.Assign):
-            targets = statement.targets
-        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
-            targets = [statement.target]
-        elif isinstance(statement, (ast.With, ast.AsyncWith)):
-            targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
-        elif isinstance(statement, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        if isinstance(statement, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             if any(handler.name in BUILTIN_NAMES for handler in statement.handlers):
                 return True
-        if any(_target_binds(target) for target in targets):
+        if any(_target_binds(target) for target in binding_targets_ast(statement)):
             return True
-        if any(_binds_builtin(block) for block in _blocks_ast(statement)):
+        if any(_binds_builtin(block) for block in blocks_ast(statement)):
             return True
     return False
+
+
+def binding_targets_ast(statement: ast.stmt) -> list[ast.expr]:
+    """The targets a statement binds by assignment, loop or `with ... as` (not `except ... as`)."""
+    if isinstance(statement, ast.Assign):
+        return statement.targets
+    if isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        return [statement.target]
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in statement.items if item.optional_vars is not None]
+    return []
 
 
 def _target_binds(target: ast.expr) -> bool:

@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from iacfix.codemods import _builtin_ast
 from iacfix.codemods import _callables as callables
 from iacfix.codemods import _prescan as prescan
 from iacfix.codemods._builtin_run import Call, Def, FileFacts, Param, Run, text_digest
@@ -200,9 +201,10 @@ class BuiltinParamName(Rule):
 
     @classmethod
     def collect_needs_module(cls, text: str, context: FileContext) -> bool:
-        # Only renames need libcst (scope analysis); the rest is read from the `ast` tree.
+        # Only renames need libcst (scope analysis), and only where the `ast` tree cannot plan
+        # them for certain; the rest is read from the `ast` tree.
         found = _candidates(text)
-        return found is None or found[0]
+        return found is None or found[0] and _ast_definitions(text, context) is None
 
     @classmethod
     def touched_by(cls, lines: str, context: FileContext) -> bool:
@@ -340,9 +342,10 @@ def _index(shared: list[FileFacts]) -> tuple[dict[tuple[str, str], FileFacts], d
 
 
 def _adopt(own: FileFacts, fresh: FileFacts) -> bool:
-    """Give `own` the tree and plans of `fresh` (the same text read again), with `own`'s definitions."""
+    """Give `own` the tree and plans of `fresh` (the same text read again), with `own`'s definitions,
+    when both say the same (facts planned from the `ast` tree must agree with libcst's plans)."""
     if len(own.defs) != len(fresh.defs) or any(
-            (a.key, a.label, [p.old for p in a.params]) != (b.key, b.label, [p.old for p in b.params])
+            (a.key, a.label, [_param_key(p) for p in a.params]) != (b.key, b.label, [_param_key(p) for p in b.params])
             for a, b in zip(own.defs, fresh.defs)):
         return False
     same: dict[int, Any] = {}
@@ -353,6 +356,29 @@ def _adopt(own: FileFacts, fresh: FileFacts) -> bool:
                  for func, plan in fresh.plans.items()}
     own.module, own.resolver = fresh.module, fresh.resolver
     return True
+
+
+def _param_key(param: Param) -> tuple[Any, ...]:
+    return (param.old, param.new, param.keyword, param.safety, param.reason, param.suppressed, param.local)
+
+
+@functools.lru_cache(maxsize=4)
+def _ast_definitions_of(text: str, path: str) -> tuple[Def, ...] | None:
+    tree = prescan.tree(text)
+    if tree is None:
+        return None
+    sites, classes = callables.functions_ast(tree)
+    found = _builtin_ast.definitions(tree, text, sites, classes, path, _definition_safety, _is_construct_class)
+    return None if found is None else tuple(found)
+
+
+def _ast_definitions(text: str, context: FileContext) -> tuple[Def, ...] | None:
+    """The definitions of the file's functions with their renames planned from the `ast` tree;
+    None when some function needs libcst, or a suppression comment may silence a finding (the
+    lines a finding covers are libcst's)."""
+    if context.suppressions:
+        return None
+    return _ast_definitions_of(text, context.virtual_name)
 
 
 def _facts(rule: type[Rule], module: cst.Module | None, context: FileContext,
@@ -381,11 +407,14 @@ def _facts(rule: type[Rule], module: cst.Module | None, context: FileContext,
                       for c in callables.calls_ast(tree, resolver))
     if module is None:
         assert tree is not None, "a file `ast` cannot read is collected with libcst"
-        defs = [Def(site.key, site.label, ()) for site in ast_sites]
+        found = _candidates(context.text)
+        planned = _ast_definitions(context.text, context) if found and found[0] else None
+        assert planned is not None or not (found and found[0]), "a file `ast` cannot plan is collected with libcst"
+        read = list(planned) if planned is not None else [Def(site.key, site.label, ()) for site in ast_sites]
         initialized = {id(s.cls) for s in ast_sites if s.cls is not None and s.node.name in ("__init__", "__new__")}
-        defs.extend(Def(c.name, c.name, (), resolver.first_base_ast(c, c.name))
+        read.extend(Def(c.name, c.name, (), resolver.first_base_ast(c, c.name))
                     for c in ast_classes if id(c) not in initialized)
-        return FileFacts(context.path, context.virtual_name, context.text, tuple(defs), calls)
+        return FileFacts(context.path, context.virtual_name, context.text, tuple(read), calls)
 
     sites, classes = callables.functions(module)
     if tree is None:
@@ -394,7 +423,7 @@ def _facts(rule: type[Rule], module: cst.Module | None, context: FileContext,
         calls = tuple(Call(site.callee, site.keywords, site.unpacked, silenced(site.node, site.statement))
                       for site in callables.scan_calls(module, resolver))
     avoid = callables.module_names(module)
-    by_name = {c.name.value: c for c in classes}
+    by_name = {c.name.value: _bases(c) for c in classes}
 
     # A callable this file also uses as a value (`register(_Action)`) may be called by keyword
     # from anywhere, `**kwargs` included: renaming its parameters is not safe.
@@ -430,7 +459,7 @@ def _run(shared: list[FileFacts], own: FileFacts, unsafe_fixes: bool) -> Run:
 
 
 def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
-                classes: dict[str, cst.ClassDef], silenced: Any, escaped: bool) -> tuple[Def, list[Any]]:
+                classes: Mapping[str, list[str]], silenced: Any, escaped: bool) -> tuple[Def, list[Any]]:
     func = site.node
     parameters = func.params
     kinds: dict[str, tuple[cst.CSTNode, bool]] = {}  # name -> (report node, can be passed by keyword)
@@ -447,7 +476,7 @@ def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
     if not params and not local:
         return Def(site.key, label, ()), []
     ordered = [p.name.value for p in (*parameters.posonly_params, *parameters.params)]
-    construct_class = site.cls is not None and _is_construct_class(site.cls, classes, set())
+    construct_class = site.cls is not None and _is_construct_class(_bases(site.cls), classes, set())
     # `(self, scope, id)`: the construct id, whatever the class derives from.
     takes_scope = ordered[1:3] == ["scope", "id"] or ordered[:2] == ["scope", "id"]
     construct_init = func.name.value == "__init__" and (takes_scope or construct_class and ordered[2:3] == ["id"])
@@ -461,8 +490,7 @@ def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
             # A construct's helper that passes its `id` on as a construct id (`_make_role(self, id)`,
             # `create_output(self, id, ...)`) is called like a constructor: positionally.
             construct_id = name == "id" and (construct_init or construct_class and rename.construct_id)
-            safety, why = _definition_safety(site, path, construct_id, escaped) if keyword \
-                else (FixSafety.SAFE, "")
+            safety, why = _safety(site, path, construct_id, escaped) if keyword else (FixSafety.SAFE, "")
         else:
             report_node, keyword, safety, why = local[name], False, FixSafety.SAFE, ""
         param = Param(name, rename.new, keyword, safety, why, silenced(report_node, func), name in local)
@@ -472,9 +500,14 @@ def _definition(site: callables.FunctionSite, path: str, avoid: frozenset[str],
     return definition, [(definition, *entry) for entry in plan]
 
 
-def _is_construct_class(cls: cst.ClassDef, classes: dict[str, cst.ClassDef], seen: set[str]) -> bool:
-    for base in cls.bases:
-        name = (get_full_name_for_node(base.value) or "").rsplit(".", 1)[-1]
+def _bases(cls: cst.ClassDef) -> list[str]:
+    return [get_full_name_for_node(base.value) or "" for base in cls.bases]
+
+
+def _is_construct_class(bases: list[str], classes: Mapping[str, list[str]], seen: set[str]) -> bool:
+    """Whether a class with these bases (full names) is a construct; `classes`: the file's classes' bases."""
+    for base in bases:
+        name = base.rsplit(".", 1)[-1]
         if name in _CONSTRUCT_BASES or name.endswith(("Stack", "Construct")):
             return True
         if name in classes and name not in seen:
@@ -484,18 +517,24 @@ def _is_construct_class(cls: cst.ClassDef, classes: dict[str, cst.ClassDef], see
     return False
 
 
-def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bool,
-                       escaped: bool) -> tuple[FixSafety, str]:
-    """How safe renaming a keyword-passable parameter is, judging by the definition alone.
+def _safety(site: callables.FunctionSite, path: str, construct_id: bool, escaped: bool) -> tuple[FixSafety, str]:
+    func = site.node
+    decorators = [(get_full_name_for_node(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+                   or "") for d in func.decorators]
+    return _definition_safety(func.name.value, decorators, site.cls.name.value if site.cls is not None else None,
+                              site.nested, site.key, path, construct_id, escaped)
+
+
+def _definition_safety(name: str, decorators: list[str], cls: str | None, nested: bool, key: str, path: str,
+                       construct_id: bool, escaped: bool) -> tuple[FixSafety, str]:
+    """How safe renaming a keyword-passable parameter is, judging by the definition alone: the
+    function `name`, its decorators' full names, its class's name, whether it is defined inside
+    a function, and the name callers use (`key`).
 
     `construct_id`: it is the `id` of a construct's `__init__(self, scope, id)`, or of a construct's
     method that passes it on as a construct id: passed positionally.
     `escaped`: the file uses the callable as a value, not only calls it.
     """
-    func = site.node
-    name = func.name.value
-    decorators = [(get_full_name_for_node(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
-                   or "") for d in func.decorators]
     base = os.path.basename(path)
     if name.startswith("test") and (base.startswith("test_") or base.endswith("_test.py")) or any(
             d.startswith("pytest.") or d.endswith("fixture") for d in decorators):
@@ -503,20 +542,20 @@ def _definition_safety(site: callables.FunctionSite, path: str, construct_id: bo
     unknown = [d for d in decorators if d.rsplit(".", 1)[-1] not in _PLAIN_DECORATORS]
     if unknown:
         return FixSafety.UNSAFE, f"unsafe: the decorator `@{unknown[0]}` may pass arguments by name"
-    private_class = site.cls is not None and site.cls.name.value.startswith("_")
+    private_class = cls is not None and cls.startswith("_")
     # A property setter or deleter is reached by attribute assignment, never by keyword.
     accessor = any(d.rsplit(".", 1)[-1] in ("setter", "deleter") for d in decorators)
     if accessor:
         return FixSafety.SAFE, ""
     if escaped:
-        return FixSafety.UNSAFE, (f"unsafe: `{site.key}` is also used as a value in this file; "
+        return FixSafety.UNSAFE, (f"unsafe: `{key}` is also used as a value in this file; "
                                   "whoever receives it may pass the keyword")
-    if site.nested or private_class:
+    if nested or private_class:
         return FixSafety.SAFE, ""
-    if name in ("__init__", "__new__") and site.cls is not None:
+    if name in ("__init__", "__new__") and cls is not None:
         if construct_id:
             return FixSafety.SAFE, ""
-        return FixSafety.UNSAFE, f"unsafe: `{site.cls.name.value}` is public; callers elsewhere may use the keyword"
+        return FixSafety.UNSAFE, f"unsafe: `{cls}` is public; callers elsewhere may use the keyword"
     # Private, name-mangled, or a dunder the interpreter calls positionally (`__exit__`, `__eq__`).
     if name.startswith("_") and name not in ("__call__", "__init_subclass__"):
         return FixSafety.SAFE, ""
