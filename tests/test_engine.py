@@ -272,3 +272,64 @@ def test_a_candidate_deferred_to_the_next_pass_is_fixed_even_off_the_changed_lin
     assert max(len(line) for line in result.new.decode().splitlines()) <= 120
     again = engine.fix_source(result.new, "stack.py", Settings())
     assert again.new == result.new
+
+
+# --- the next pass reads the tree the last one produced ----------------------------------------
+
+TWO_PASSES = [Path(__file__).parent / "fixtures" / name for name in (
+    "arn_wildcard_account/cdk_stack.before.py", "line_too_long/call_arguments.before.py",
+    "builtin_param_name/helper_keywords.before.py", "outdated_lambda_runtime/cdktf.before.py")]
+
+
+def test_distinct_refuses_a_node_in_two_places_but_not_shared_whitespace() -> None:
+    from iacfix.codemods._traverse import distinct
+
+    module = cst.parse_module("x = f(a, b)\n")
+    assert distinct(module)
+    line = module.body[0]
+    assign = line.body[0]
+    call = assign.value
+    # `f(a, a)` with one `Name` object in both places (libcst's own `visit` would copy one).
+    call = call.with_changes(args=[call.args[0], call.args[1].with_changes(value=call.args[0].value)])
+    twice = module.with_changes(body=[line.with_changes(body=[assign.with_changes(value=call)])])
+    assert twice.code == "x = f(a, a)\n" and not distinct(twice)
+    space = cst.SimpleWhitespace(" ")
+    shared = cst.parse_module("x = [a, b]\n").visit(_SharedSpace(space))
+    assert isinstance(shared, cst.Module) and distinct(shared) and shared.code == "x = [a , b ,]\n"
+
+
+class _SharedSpace(cst.CSTTransformer):
+    def __init__(self, space: cst.SimpleWhitespace) -> None:
+        super().__init__()
+        self.space = space
+
+    def leave_Comma(self, original_node: cst.Comma, updated_node: cst.Comma) -> cst.Comma:
+        return updated_node.with_changes(whitespace_before=self.space)
+
+    def leave_Element(self, original_node: cst.Element, updated_node: cst.Element) -> cst.Element:
+        if isinstance(updated_node.comma, cst.Comma):
+            return updated_node
+        return updated_node.with_changes(comma=cst.Comma(whitespace_before=self.space,
+                                                         whitespace_after=cst.SimpleWhitespace("")))
+
+
+@pytest.mark.parametrize("path", TWO_PASSES, ids=lambda p: p.parent.name)
+def test_a_second_pass_reads_the_fixed_tree_and_gives_what_parsing_the_fixed_text_gives(
+        path: Path, monkeypatch) -> None:
+    data = path.read_bytes()
+    parses: list[int] = []
+    real = cst.parse_module
+
+    def counting(source, *args, **kwargs):
+        parses.append(1)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(cst, "parse_module", counting)
+    reused = fix_source(data, str(path), Settings())
+    assert len(parses) == 1, "the second pass did not parse the fixed text"
+    parses.clear()
+    monkeypatch.setattr(engine, "distinct", lambda module: False)
+    parsed = fix_source(data, str(path), Settings())
+    assert len(parses) == 2
+    assert reused.new != data
+    assert (reused.new, reused.findings) == (parsed.new, parsed.findings)

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-NO_SPACES = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
-
 
 def keyword_arg(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(keyword=cst.Name(name), value=value, equal=NO_SPACES)
+    # A new `=` each time: one node object in two places makes the engine parse the fixed text
+    # again for the next pass (`_traverse.distinct`).
+    return cst.Arg(keyword=cst.Name(name), value=value,
+                   equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
 
 
 def with_args(call: cst.Call, new: Sequence[cst.Arg]) -> cst.Call:

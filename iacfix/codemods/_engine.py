@@ -36,6 +36,7 @@ from iacfix._results import FileError, FileResult, Finding, FixSafety
 from iacfix.codemods import _prescan
 from iacfix.codemods._nesting import TOO_DEEP, Preflight, preflight
 from iacfix.codemods._positions import FastPositionProvider, Positions
+from iacfix.codemods._traverse import distinct
 from iacfix.codemods._rule import PendingFinding, Rule, TextRule
 from iacfix.codemods._units import Document, PythonFile, RequirementsFile, Split, Unit, document_for
 from iacfix.codemods.unused_suppression import UnusedSuppression
@@ -350,6 +351,7 @@ class _Fixer:
             if new_data == data:
                 findings.extend(self._place(module, context, pending, first=passes == 1, earlier=findings))
                 break
+            repaired_data = None
             round_trip = self._round_trip(module, context, pending)
             if round_trip != data:
                 # libcst does not give every file back byte for byte (it drops the final CR of old
@@ -364,6 +366,7 @@ class _Fixer:
                     findings.extend(self._place(module, context, unfixed, first=passes == 1, earlier=findings))
                     break
                 new_data, new_text = repaired, decode(repaired)[0]
+                repaired_data = new_data
             if original_compiles is None:
                 original_compiles = _compiles(text)
             if not _accepts(new_data, new_text, original_compiles):
@@ -394,7 +397,10 @@ class _Fixer:
                 if not again:
                     break
                 prepared = (after, again)
-            module = None
+            # The next pass reads the tree this one produced (its code is the new text), unless
+            # the text was repaired or a node object sits in two places (metadata and the rules'
+            # maps are keyed by node): then it parses the text again.
+            module = new_module if new_data is not repaired_data and distinct(new_module) else None
         # The last pass ran on the final text unless the passes ran out while still changing it.
         if self._audits_ignores() and context.text == text:
             data, more = self._unused_ignores(context, text, data)

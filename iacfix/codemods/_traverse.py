@@ -48,6 +48,38 @@ def traverse(module: cst.Module, visitor: cst.CSTVisitor | cst.CSTTransformer) -
     return result
 
 
+# Whitespace nodes are plain values no rule or metadata look up: one object in two places is fine.
+_SHAREABLE = frozenset({cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.Newline,
+                        cst.EmptyLine, cst.Comment})
+
+
+def distinct(module: cst.Module) -> bool:
+    """Whether no node object other than whitespace appears twice in the tree (a parsed tree never
+    has one; a rule that puts one node in two places makes one)."""
+    seen: set[int] = set()
+    stack: list[Any] = [module]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _SHAREABLE:
+            continue
+        key = id(node)
+        if key in seen:
+            return False
+        seen.add(key)
+        steps = _PLANS[kind] if kind in _PLANS else plan(kind)
+        if steps is None:
+            stack.extend(node.children)
+            continue
+        for field, _ in steps:
+            value = getattr(node, field)
+            if isinstance(value, (tuple, list)):
+                stack.extend(value)
+            elif value is not None and not isinstance(value, MaybeSentinel):
+                stack.append(value)
+    return True
+
+
 def plan(kind: type) -> Plan | None:
     """The fields of `kind` that libcst visits, in its order, with how each is visited; None if
     `kind`'s `_visit_and_replace_children` does something this module does not mirror."""
