@@ -24,7 +24,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -865,18 +865,49 @@ def _in_pool(jobs: int, count: int, initializer: Callable[..., None], initargs: 
         # Forking a process with other threads (a language server, a test harness) can leave a worker
         # stuck on a lock some thread held at the fork: such a process fixes its files itself.
         return None
+    import functools
+    import time
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    pool = context.Pool(jobs, initializer=initializer, initargs=initargs)
+    stop = context.Event()
+    pool = context.Pool(jobs, initializer=_worker_start, initargs=(stop, initializer, *initargs))
 
     def stream() -> Iterator:
+        finished = False
         try:
-            for results in pool.imap(task, chunks):
+            for results in pool.imap(functools.partial(_worker_task, task), chunks):
                 yield from results
+            finished = True
         finally:
+            if not finished:
+                # Stopped early. Killing a worker while it sends a result leaves the result
+                # queue's lock held, and `terminate` then waits forever for the pool's task thread
+                # (a CPython limitation): let the workers skip what is queued and end by
+                # themselves first; only one still busy after the grace time is killed.
+                stop.set()
+                pool.close()
+                deadline = time.monotonic() + _STOP_GRACE
+                for process in pool._pool:  # pylint: disable=protected-access
+                    process.join(max(0.0, deadline - time.monotonic()))
             pool.terminate()
 
     return stream()
+
+
+_STOP_GRACE = 10.0  # seconds the workers get to finish their current chunk when a run stops early
+
+
+def _worker_start(stop: Any, initializer: Callable[..., None], *initargs: object) -> None:
+    _WORKER["stop"] = stop
+    initializer(*initargs)
+
+
+def _worker_task(task: Callable[[list], list], chunk: list) -> list:
+    stop = _WORKER.get("stop")
+    if stop is not None and stop.is_set():  # type: ignore[attr-defined]
+        return []  # the run stopped early: what is still queued is not wanted
+    return task(chunk)
 
 
 def _worker_signals() -> None:
