@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from iacfix.codemods import _callables as callables
 from iacfix.codemods._builtin_run import Def, Param
@@ -202,23 +202,12 @@ def _bindings(body: Sequence[ast.stmt], lines: list[str], found: dict[str, None]
                 if handler.name in BUILTIN_NAMES:
                     found.setdefault(handler.name, None)
         for target in callables.binding_targets_ast(statement):
-            for name in _targets(target):
+            for name in callables.builtin_targets_ast(target):
                 found.setdefault(name, None)
         for block in callables.blocks_ast(statement):
             if not _bindings(block, lines, found, declared):
                 return False
     return True
-
-
-def _targets(target: ast.expr) -> Iterator[str]:
-    if isinstance(target, ast.Name):
-        if target.id in BUILTIN_NAMES:
-            yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _targets(element)
-    elif isinstance(target, ast.Starred):
-        yield from _targets(target.value)
 
 
 def _module_names(tree: ast.Module) -> frozenset[str]:

@@ -498,7 +498,7 @@ def _binds_builtin(body: Sequence[ast.stmt]) -> bool:
         if isinstance(statement, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             if any(handler.name in BUILTIN_NAMES for handler in statement.handlers):
                 return True
-        if any(_target_binds(target) for target in binding_targets_ast(statement)):
+        if any(next(builtin_targets_ast(target), None) for target in binding_targets_ast(statement)):
             return True
         if any(_binds_builtin(block) for block in blocks_ast(statement)):
             return True
@@ -516,14 +516,16 @@ def binding_targets_ast(statement: ast.stmt) -> list[ast.expr]:
     return []
 
 
-def _target_binds(target: ast.expr) -> bool:
+def builtin_targets_ast(target: ast.expr) -> Iterator[str]:
+    """The built-in names an assignment target binds (`id`, `(type, *min)`), in order."""
     if isinstance(target, ast.Name):
-        return target.id in BUILTIN_NAMES
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return any(_target_binds(element) for element in target.elts)
-    if isinstance(target, ast.Starred):
-        return _target_binds(target.value)
-    return False
+        if target.id in BUILTIN_NAMES:
+            yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from builtin_targets_ast(element)
+    elif isinstance(target, ast.Starred):
+        yield from builtin_targets_ast(target.value)
 
 
 def full_name_ast(node: ast.expr) -> str | None:
